@@ -1,0 +1,144 @@
+"""Paper metadata from the arXiv API through the `arxiv` package, off the event loop and paced."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Any
+
+import arxiv
+import requests
+
+from bot.arxiv_ids import split_versioned_id
+from bot.models import Paper
+
+log = logging.getLogger(__name__)
+
+
+class ArxivError(Exception):
+    """Base class for arXiv lookup failures."""
+
+
+class PaperNotFoundError(ArxivError):
+    """arXiv answered, and it has no paper with this id."""
+
+
+class ArxivRejectedError(ArxivError):
+    """arXiv refused the id as malformed (HTTP 400)."""
+
+
+class ArxivUnavailableError(ArxivError):
+    """arXiv is down, slow or answered with something unusable."""
+
+
+class _TimeoutSession(requests.Session):
+    """A requests session whose every request has a timeout, which `requests` lacks by default."""
+
+    def __init__(self, timeout: float) -> None:
+        super().__init__()
+        self._timeout = timeout
+
+    def request(self, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        kwargs.setdefault("timeout", self._timeout)
+        return super().request(*args, **kwargs)
+
+
+class _ConfiguredClient(arxiv.Client):  # type: ignore[misc]
+    """The `arxiv` client pointed at a configurable endpoint with a request timeout."""
+
+    def __init__(self, api_url: str, timeout: float) -> None:
+        # Retrying is ours to decide (a 400 must not be retried); pacing is ours too (shared lock).
+        super().__init__(page_size=100, delay_seconds=0.0, num_retries=0)
+        self.query_url_format = api_url + "?{}"
+        self._session = _TimeoutSession(timeout)
+
+    def _parse_feed(self, url: str, first_page: bool = True, _try_index: int = 0) -> Any:  # noqa: FBT001, FBT002
+        # arxiv 4.x returns an unparseable page as an empty feed flagged `malformed`; without this,
+        # a broken answer would read as "no such paper".
+        feed = super()._parse_feed(url, first_page, _try_index)
+        if feed.malformed:
+            raise ArxivUnavailableError(f"arXiv sent an unreadable answer: {feed.error}")
+        return feed
+
+
+class ArxivClient:
+    """Looks papers up by id; one request at a time, at least `interval` seconds apart."""
+
+    def __init__(self, api_url: str, timeout: float, interval: float, retries: int = 1) -> None:
+        self._client = _ConfiguredClient(api_url, timeout)
+        self._timeout = timeout
+        self._interval = interval
+        self._retries = retries
+        self._lock = asyncio.Lock()
+        self._last_request = 0.0
+
+    async def fetch(self, arxiv_id: str) -> Paper:
+        """Fetch one paper's latest version; raises a subclass of ArxivError on failure."""
+        attempt = 0
+        while True:
+            try:
+                return await self._fetch_once(arxiv_id)
+            except ArxivUnavailableError:
+                attempt += 1
+                if attempt > self._retries:
+                    raise
+                log.warning("arXiv lookup of %s failed, retrying (%d/%d)", arxiv_id, attempt, self._retries)
+
+    async def _fetch_once(self, arxiv_id: str) -> Paper:
+        async with self._lock:
+            wait = self._last_request + self._interval - time.monotonic()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            try:
+                # The thread keeps its own timeout; wait_for guards against a stuck DNS lookup too.
+                results = await asyncio.wait_for(
+                    asyncio.to_thread(self._search, arxiv_id), timeout=self._timeout * 2
+                )
+            except TimeoutError as exc:
+                raise ArxivUnavailableError("arXiv did not answer in time") from exc
+            finally:
+                self._last_request = time.monotonic()
+        for result in results:
+            paper = paper_from_result(result)
+            if paper.arxiv_id == arxiv_id:
+                return paper
+        raise PaperNotFoundError(arxiv_id)
+
+    def _search(self, arxiv_id: str) -> list[Any]:
+        search = arxiv.Search(id_list=[arxiv_id], max_results=1)
+        try:
+            return list(self._client.results(search))
+        except arxiv.HTTPError as exc:
+            if exc.status == 400:
+                raise ArxivRejectedError(arxiv_id) from exc
+            raise ArxivUnavailableError(f"arXiv answered HTTP {exc.status}") from exc
+        except arxiv.UnexpectedEmptyPageError as exc:
+            raise ArxivUnavailableError("arXiv returned an empty page") from exc
+        except requests.Timeout as exc:
+            raise ArxivUnavailableError("arXiv did not answer in time") from exc
+        except requests.RequestException as exc:
+            raise ArxivUnavailableError(f"cannot reach arXiv: {type(exc).__name__}") from exc
+        except (ValueError, AttributeError, KeyError) as exc:
+            # The feed parsed but an entry lacked fields arXiv always sends: treat as a broken answer.
+            raise ArxivUnavailableError(f"arXiv sent an unreadable answer: {exc}") from exc
+
+
+def paper_from_result(result: Any) -> Paper:
+    """Convert an `arxiv.Result` into our Paper."""
+    versioned = result.entry_id.rstrip("/").split("/abs/")[-1]
+    arxiv_id, version = split_versioned_id(versioned)
+    return Paper(
+        arxiv_id=arxiv_id,
+        version=version,
+        title=" ".join(result.title.split()),
+        authors=tuple(str(author.name) for author in result.authors),
+        abstract=" ".join(result.summary.split()),
+        categories=tuple(result.categories),
+        primary_category=result.primary_category,
+        published=result.published,
+        updated=result.updated,
+        comment=" ".join(result.comment.split()) if result.comment else None,
+        journal_ref=result.journal_ref or None,
+        doi=result.doi or None,
+    )

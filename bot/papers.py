@@ -1,0 +1,28 @@
+"""Paper metadata, cached in Redis in front of the arXiv API."""
+
+from __future__ import annotations
+
+from bot.arxiv_client import ArxivClient
+from bot.cache import SharedCache
+from bot.codec import dumps, paper_from_json
+from bot.models import Paper
+from bot.store import Keys
+
+PAPER_TTL_SECONDS = 24 * 3600  # a new version can appear; a day-old card is still honest
+
+
+class PaperService:
+    """Look up papers by canonical id; concurrent lookups of one id make one arXiv request."""
+
+    def __init__(self, cache: SharedCache, keys: Keys, arxiv: ArxivClient) -> None:
+        self._cache = cache
+        self._keys = keys
+        self._arxiv = arxiv
+
+    async def get(self, arxiv_id: str) -> Paper:
+        """The paper's metadata; raises bot.arxiv_client.ArxivError subclasses."""
+
+        async def fetch() -> tuple[str, int]:
+            return dumps(await self._arxiv.fetch(arxiv_id)), PAPER_TTL_SECONDS
+
+        return paper_from_json(await self._cache.get_or_compute(self._keys.paper(arxiv_id), fetch))

@@ -1,0 +1,72 @@
+"""The composition root: builds every service once from Settings and hands them down."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import openai
+from redis.asyncio import Redis
+
+from bot.arxiv_client import ArxivClient
+from bot.cache import SharedCache
+from bot.cards import CardMaker
+from bot.papers import PaperService
+from bot.ratelimit import RateLimiter
+from bot.settings import Settings
+from bot.store import Keys, connect
+from bot.summaries import SummaryService
+from bot.summarizer import ExtractiveSummarizer, LlmSummarizer, Summarizer
+
+
+@dataclass
+class Services:
+    """Everything handlers and adapters need, built in one place."""
+
+    settings: Settings
+    redis: Redis
+    keys: Keys
+    summarizer: Summarizer
+    cards: CardMaker
+    summarize_limit: RateLimiter
+
+    async def aclose(self) -> None:
+        """Release network resources."""
+        await self.redis.aclose()
+        if isinstance(self.summarizer, LlmSummarizer):
+            await self.summarizer.aclose()
+
+
+def build_summarizer(settings: Settings) -> Summarizer:
+    """An LLM summarizer when an endpoint is configured, else the extractive one."""
+    if not settings.llm_configured:
+        return ExtractiveSummarizer()
+    key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else "unused"
+    client = openai.AsyncOpenAI(
+        api_key=key,
+        base_url=settings.openai_base_url,
+        timeout=settings.llm_timeout_seconds,
+        max_retries=settings.llm_max_retries,
+    )
+    return LlmSummarizer(client, settings.llm_model, settings.llm_max_concurrency)
+
+
+def build_services(settings: Settings, redis: Redis | None = None) -> Services:
+    """Wire every service from settings (a ready Redis client may be passed in, e.g. by tests)."""
+    redis = redis if redis is not None else connect(settings.redis_url)
+    keys = Keys(settings.redis_key_prefix)
+    cache = SharedCache(redis, keys)
+    arxiv = ArxivClient(
+        settings.arxiv_api_url,
+        timeout=settings.arxiv_timeout_seconds,
+        interval=settings.arxiv_request_interval_seconds,
+    )
+    summarizer = build_summarizer(settings)
+    summaries = SummaryService(cache, keys, summarizer, ttl_seconds=settings.summary_cache_days * 86400)
+    return Services(
+        settings=settings,
+        redis=redis,
+        keys=keys,
+        summarizer=summarizer,
+        cards=CardMaker(PaperService(cache, keys, arxiv), summaries),
+        summarize_limit=RateLimiter(redis, keys, "summarize", settings.summarize_per_minute),
+    )

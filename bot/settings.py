@@ -1,0 +1,148 @@
+"""Configuration from the environment and an optional `.env` file.
+
+Every field's environment name is the upper-cased field name; those names are a public contract
+(see README.md, "Configuration").
+"""
+
+from __future__ import annotations
+
+import re
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+_TIME_RE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+_LANG_RE = re.compile(r"^[a-z]{2}$")
+
+
+class Settings(BaseSettings):
+    """All runtime configuration; validated once at start."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        case_sensitive=False,
+        frozen=True,
+    )
+
+    telegram_bot_token: SecretStr | None = None
+    telegram_api_url: str = "https://api.telegram.org/bot"
+    discord_bot_token: SecretStr | None = None
+    discord_api_url: str = "https://discord.com/api/v10"
+
+    redis_url: str | None = None
+    redis_key_prefix: str = "arxivbot:"
+
+    openai_api_key: SecretStr | None = None
+    openai_base_url: str | None = None
+    llm_model: str = "gpt-4o-mini"
+    llm_timeout_seconds: float = Field(default=45.0, gt=0, le=120)
+    llm_max_retries: int = Field(default=2, ge=0, le=10)
+    llm_max_concurrency: int = Field(default=4, ge=1, le=64)
+
+    arxiv_api_url: str = "https://export.arxiv.org/api/query"
+    arxiv_rss_url: str = "https://rss.arxiv.org/rss"
+    arxiv_timeout_seconds: float = Field(default=20.0, gt=0, le=120)
+    arxiv_request_interval_seconds: float = Field(default=3.0, ge=0, le=60)
+
+    default_language: str = "en"
+    digest_time: str = "09:00"
+    digest_timezone: str = "UTC"
+
+    summarize_per_minute: int = Field(default=5, ge=1, le=1000)
+    summary_cache_days: int = Field(default=30, ge=1, le=3650)
+    log_level: str = "INFO"
+
+    @field_validator("telegram_api_url", "discord_api_url", "arxiv_api_url", "arxiv_rss_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError(f"expected an http:// or https:// URL, got {value!r}")
+        return value.rstrip("/")
+
+    @field_validator("openai_base_url")
+    @classmethod
+    def _optional_http_url(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        assert value is not None
+        if not value.startswith(("http://", "https://")):
+            raise ValueError(f"expected an http:// or https:// URL, got {value!r}")
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        assert value is not None
+        if not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError(f"expected redis://host:port/db (or rediss://, unix://), got {value!r}")
+        return value
+
+    @field_validator("telegram_bot_token", "discord_bot_token", "openai_api_key", mode="before")
+    @classmethod
+    def _blank_secret_is_unset(cls, value: object) -> object:
+        return None if value == "" else value
+
+    @field_validator("default_language")
+    @classmethod
+    def _language(cls, value: str) -> str:
+        value = value.strip().lower()
+        if not _LANG_RE.match(value):
+            raise ValueError(f"expected a two-letter ISO 639-1 code such as 'en' or 'zh', got {value!r}")
+        return value
+
+    @field_validator("digest_time")
+    @classmethod
+    def _time(cls, value: str) -> str:
+        value = value.strip()
+        if not _TIME_RE.match(value):
+            raise ValueError(f"expected HH:MM on a 24-hour clock such as '09:00', got {value!r}")
+        return value
+
+    @field_validator("digest_timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"expected an IANA time zone such as 'Europe/Berlin', got {value!r}") from exc
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _log_level(cls, value: str) -> str:
+        value = value.strip().upper()
+        if value not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+            raise ValueError(f"expected DEBUG, INFO, WARNING or ERROR, got {value!r}")
+        return value
+
+    @property
+    def llm_configured(self) -> bool:
+        """True when an OpenAI-compatible endpoint is configured (key or base URL)."""
+        return self.openai_api_key is not None or self.openai_base_url is not None
+
+    def secrets(self) -> list[str]:
+        """Every secret value, so log filters can redact them."""
+        found = [self.telegram_bot_token, self.discord_bot_token, self.openai_api_key]
+        return [s.get_secret_value() for s in found if s is not None and s.get_secret_value()]
+
+
+class ConfigError(Exception):
+    """Configuration is invalid; the message lists each bad variable."""
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Load settings from the environment, raising ConfigError with one line per bad variable."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        lines = []
+        for error in exc.errors():
+            name = "_".join(str(part) for part in error["loc"]).upper() or "?"
+            message = str(error["msg"]).removeprefix("Value error, ")
+            lines.append(f"  {name}: {message}")
+        raise ConfigError("Invalid configuration:\n" + "\n".join(lines)) from None

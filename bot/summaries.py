@@ -1,0 +1,36 @@
+"""Summaries, each written once per (paper, language, model, prompt version) and cached in Redis."""
+
+from __future__ import annotations
+
+from bot.cache import SharedCache
+from bot.codec import dumps, summary_from_json
+from bot.models import Paper, Summary
+from bot.store import Keys
+from bot.summarizer import Summarizer
+
+FALLBACK_TTL_SECONDS = 15 * 60  # retry the model soon after a failure, but not on every request
+
+
+class SummaryService:
+    """The one way to get a summary: from the cache, or from the summarizer exactly once."""
+
+    def __init__(self, cache: SharedCache, keys: Keys, summarizer: Summarizer, ttl_seconds: int) -> None:
+        self._cache = cache
+        self._keys = keys
+        self._summarizer = summarizer
+        self._ttl = ttl_seconds
+
+    def key(self, arxiv_id: str, language: str) -> str:
+        """The cache key of a paper's summary in a language."""
+        s = self._summarizer
+        return self._keys.summary(arxiv_id, language, s.model, s.prompt_version)
+
+    async def get(self, paper: Paper, language: str) -> Summary:
+        """The paper's summary in `language`; never raises for an LLM failure (falls back)."""
+
+        async def write() -> tuple[str, int]:
+            summary = await self._summarizer.summarize(paper, language)
+            ttl = FALLBACK_TTL_SECONDS if summary.fallback_reason else self._ttl
+            return dumps(summary), ttl
+
+        return summary_from_json(await self._cache.get_or_compute(self.key(paper.arxiv_id, language), write))

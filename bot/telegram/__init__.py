@@ -1,0 +1,1 @@
+"""The Telegram adapter: translates PTB updates into CommandContexts and Replies into HTML messages."""

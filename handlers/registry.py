@@ -1,0 +1,31 @@
+"""The command table: names, menu descriptions and handlers, read by every platform adapter."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from bot.models import Reply
+from handlers import help as help_handlers
+from handlers import summarize as summarize_handlers
+from handlers.context import CommandContext
+
+Handler = Callable[[CommandContext], Awaitable[Reply | None]]
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    """One chat command."""
+
+    name: str
+    description: str
+    handler: Handler
+    slow: bool = False  # the adapter shows "typing…" while a slow command works
+
+
+COMMANDS: tuple[Command, ...] = (
+    Command("summarize", "Summary card for an arXiv paper: /summarize 2402.01349", summarize_handlers.summarize,
+            slow=True),
+    Command("help", "What I can do, with examples", help_handlers.help_command),
+    Command("start", "Start talking to the bot", help_handlers.start),
+)

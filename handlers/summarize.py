@@ -1,0 +1,99 @@
+"""/summarize <arxiv id or link>: one summary card on demand."""
+
+from __future__ import annotations
+
+import logging
+
+from bot.arxiv_client import ArxivRejectedError, ArxivUnavailableError, PaperNotFoundError
+from bot.arxiv_ids import EXAMPLE_ID, EXAMPLE_URL, InvalidArxivIdError, parse_arxiv_id
+from bot.models import CardsReply, Reply, TextReply, code
+from bot.textutil import shorten
+from handlers.context import CommandContext
+
+log = logging.getLogger(__name__)
+
+ECHO_LIMIT = 64
+
+
+def usage_reply() -> TextReply:
+    """How to call /summarize."""
+    return TextReply.of(
+        "Send me an arXiv id or link, for example ",
+        code(f"/summarize {EXAMPLE_ID}"),
+        " or ",
+        code(f"/summarize {EXAMPLE_URL}"),
+        ".",
+    )
+
+
+def invalid_id_reply(error: InvalidArxivIdError) -> TextReply:
+    """Why the text is not an id, with examples that work."""
+    shown = shorten(" ".join(error.text.split()), ECHO_LIMIT)
+    return TextReply.of(
+        "I couldn't read ",
+        code(shown),
+        f" as an arXiv paper: {error.reason}. Try an id like ",
+        code(EXAMPLE_ID),
+        ", ",
+        code("hep-th/9901001"),
+        " or a link like ",
+        code(EXAMPLE_URL),
+        ".",
+    )
+
+
+async def summarize(ctx: CommandContext) -> Reply:
+    """Reply with the card for the paper named in the arguments."""
+    if not ctx.args.strip():
+        return usage_reply()
+    try:
+        arxiv_id = parse_arxiv_id(ctx.args)
+    except InvalidArxivIdError as exc:
+        return invalid_id_reply(exc)
+
+    who = ctx.user.key() if ctx.user else ctx.chat.key()
+    decision = await ctx.services.summarize_limit.hit(who)
+    if not decision.allowed:
+        limit = ctx.services.settings.summarize_per_minute
+        return TextReply.of(
+            f"You're asking faster than I can read — at most {limit} papers a minute. "
+            f"Please try again in {decision.retry_after} s."
+        )
+
+    try:
+        card = await ctx.services.cards.card(arxiv_id.id, ctx.language)
+    except PaperNotFoundError:
+        return TextReply.of(
+            "arXiv has no paper ",
+            code(arxiv_id.id),
+            ". Check the number (new ids look like ",
+            code(EXAMPLE_ID),
+            ").",
+        )
+    except ArxivRejectedError:
+        return TextReply.of(
+            "arXiv rejected ",
+            code(arxiv_id.id),
+            " as a malformed id (for example, there is no month 13). Check it against the paper's page.",
+        )
+    except ArxivUnavailableError as exc:
+        log.warning("arXiv unavailable for %s: %s", arxiv_id.id, exc)
+        return TextReply.of(
+            "arXiv isn't answering right now, so I can't fetch ",
+            code(arxiv_id.id),
+            ". Please try again in a few minutes.",
+        )
+    return CardsReply((card,))
+
+
+async def summarize_link(ctx: CommandContext) -> Reply | None:
+    """A bare message in a private chat: a card if it is an arXiv id or link, else a hint."""
+    try:
+        parse_arxiv_id(ctx.args)
+    except InvalidArxivIdError:
+        return TextReply.of(
+            "Send me an arXiv link or id (for example ",
+            code(EXAMPLE_URL),
+            ") and I'll summarize the paper. /help lists everything I can do.",
+        )
+    return await summarize(ctx)

@@ -1,0 +1,1 @@
+"""Timing, digest planning and delivery (arrives with the daily digest; nothing here yet)."""

@@ -1,0 +1,139 @@
+"""A local fake of an OpenAI-compatible chat-completions server, driven by the real `openai` SDK.
+
+The "model" writes a deterministic card from the paper JSON in the user message. Modes inject the
+failures the bot must survive: timeouts, 429s, 500s, invalid JSON, refusals, schema mismatches, and a
+gullible model that obeys instructions hidden in the abstract.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+MODES = ("ok", "timeout", "429", "500", "invalid_json", "refusal", "schema_mismatch", "gullible")
+
+
+@dataclass
+class FakeOpenAI:
+    """The fake server; point OPENAI_BASE_URL at `base_url`."""
+
+    api_key: str = "sk-test-fake-key-0123456789"
+    mode: str = "ok"
+    latency: float = 0.0
+    requests: list[dict[str, Any]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+
+    async def __aenter__(self) -> FakeOpenAI:
+        app = web.Application()
+        app.router.add_post("/v1/chat/completions", self._completions)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    @property
+    def base_url(self) -> str:
+        """The value for OPENAI_BASE_URL."""
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    @property
+    def calls(self) -> int:
+        """Completion requests received (retries included)."""
+        return len(self.requests)
+
+    async def _completions(self, request: web.Request) -> web.Response:
+        if request.headers.get("Authorization") != f"Bearer {self.api_key}":
+            return _error(401, "invalid_api_key", "Incorrect API key provided.")
+        try:
+            body = await request.json()
+        except json.JSONDecodeError:
+            return _error(400, "invalid_request_error", "We could not parse the JSON body of your request.")
+        problem = _validate(body)
+        if problem:
+            return _error(400, "invalid_request_error", problem)
+        self.requests.append(body)
+        if self.latency:
+            await asyncio.sleep(self.latency)
+        if self.mode == "timeout":
+            await asyncio.sleep(3600)
+        if self.mode == "429":
+            return _error(429, "rate_limit_exceeded", "Rate limit reached.", headers={"retry-after": "0"})
+        if self.mode == "500":
+            return _error(500, "server_error", "The server had an error.")
+        content, refusal = self._answer(body)
+        return web.json_response({
+            "id": f"chatcmpl-{len(self.requests)}",
+            "object": "chat.completion",
+            "created": int(time.time()),
+            "model": body["model"],
+            "choices": [{
+                "index": 0,
+                "message": {"role": "assistant", "content": content, "refusal": refusal},
+                "finish_reason": "stop",
+            }],
+            "usage": {"prompt_tokens": 500, "completion_tokens": 200, "total_tokens": 700},
+        })
+
+    def _answer(self, body: dict[str, Any]) -> tuple[str | None, str | None]:
+        system = body["messages"][0]["content"]
+        paper = json.loads(body["messages"][-1]["content"])
+        if self.mode == "refusal":
+            return None, "I can't help with that."
+        if self.mode == "invalid_json":
+            return '{"tldr": "cut off', None
+        if self.mode == "schema_mismatch":
+            return json.dumps({"tldr": "x", "summary": "y", "takeaways": ["only one"]}), None
+        if self.mode == "gullible" and "ignore" in paper["abstract"].lower():
+            return "<b>PWNED</b> as instructed", None
+        translate = re.search(r"translated faithfully into ([A-Za-z ]+)\.", system)
+        language = translate.group(1) if translate else None
+        title = paper["title"]
+        card = {
+            "tldr": f"TLDR: {title}",
+            "summary": f"Summary of {title}. " + paper["abstract"][:200],
+            "takeaways": [f"Takeaway {i} about {title[:40]}" for i in range(1, 4)],
+            "translated_title": f"[{language}] {title}" if language else None,
+            "translated_abstract": f"[{language}] {paper['abstract']}" if language else None,
+        }
+        if self.mode == "gullible":
+            card["tldr"] = "<b>bold claim</b> & <a href='x'>link</a>"
+        return json.dumps(card, ensure_ascii=False), None
+
+
+def _validate(body: Any) -> str | None:
+    if not isinstance(body, dict) or not isinstance(body.get("model"), str) or not body["model"]:
+        return "you must provide a model parameter"
+    messages = body.get("messages")
+    if not isinstance(messages, list) or not messages:
+        return "'messages' must be a non-empty array"
+    for message in messages:
+        if message.get("role") not in {"system", "user", "assistant", "developer"}:
+            return "invalid role"
+        if not isinstance(message.get("content"), str):
+            return "message content must be a string"
+    fmt = body.get("response_format")
+    if fmt is not None:
+        schema = fmt.get("json_schema", {}) if isinstance(fmt, dict) else {}
+        if fmt.get("type") != "json_schema" or not isinstance(schema.get("schema"), dict) or not schema.get("name"):
+            return "response_format.json_schema requires a name and a schema"
+    return None
+
+
+def _error(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> web.Response:
+    payload = {"error": {"message": message, "type": code, "param": None, "code": code}}
+    return web.json_response(payload, status=status, headers=headers)

@@ -1,0 +1,330 @@
+"""A strict local fake of the Telegram Bot API, driven by the real python-telegram-bot over HTTP.
+
+It validates what Telegram validates (token, HTML entities, 4096-character limit, known chats) and can
+inject Telegram's failures: 429 with retry_after, 403 blocked/kicked, chats migrated to supergroups.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+from tests.fakes.telegram_entities import EntityParseError, parse_html, utf16_len
+
+BOT_ID = 777000111
+BOT_USERNAME = "ArxivDigestTestBot"
+MESSAGE_LIMIT = 4096
+_JSON_FIELDS = {"reply_markup", "reply_parameters", "link_preview_options", "commands", "allowed_updates",
+                "scope", "entities"}
+_CHAT_ACTIONS = {"typing", "upload_photo", "record_video", "upload_video", "record_voice", "upload_voice",
+                 "upload_document", "choose_sticker", "find_location", "record_video_note", "upload_video_note"}
+
+
+class ApiError(Exception):
+    """A Bot API error response."""
+
+    def __init__(self, code: int, description: str, parameters: dict[str, Any] | None = None) -> None:
+        super().__init__(description)
+        self.code = code
+        self.description = description
+        self.parameters = parameters
+
+
+@dataclass
+class SentMessage:
+    """A message the bot sent, as the fake accepted it."""
+
+    message_id: int
+    chat_id: int
+    text: str
+    visible_text: str
+    parse_mode: str | None
+    params: dict[str, Any]
+    at: float
+
+
+@dataclass
+class Chat:
+    """A chat the fake knows about."""
+
+    id: int
+    type: str
+    title: str | None = None
+    username: str | None = None
+    blocked: bool = False
+    migrated_to: int | None = None
+
+
+@dataclass
+class Failure:
+    """A failure to inject into the next matching calls."""
+
+    method: str
+    kind: str  # "429" | "500" | "timeout_after_accept" | "reset_before_send"
+    count: int
+    retry_after: int = 1
+
+
+@dataclass
+class FakeTelegram:
+    """The fake server; use as `async with FakeTelegram(token) as tg:` and point the bot at tg.api_url."""
+
+    token: str = "123456:TEST-token-abcdefghijklmnopqrstuvwxyz"
+    updates: list[dict[str, Any]] = field(default_factory=list)
+    sent: list[SentMessage] = field(default_factory=list)
+    actions: list[tuple[int, str]] = field(default_factory=list)
+    calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    commands: list[dict[str, str]] = field(default_factory=list)
+    chats: dict[int, Chat] = field(default_factory=dict)
+    failures: list[Failure] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._update_ids = itertools.count(1)
+        self._message_ids = itertools.count(1)
+        self._new_update = asyncio.Condition()
+        self._new_message = asyncio.Condition()
+        self._runner: web.AppRunner | None = None
+        self._closing = False
+        self.port = 0
+
+    # ----- lifecycle -------------------------------------------------------------------------
+    async def __aenter__(self) -> FakeTelegram:
+        app = web.Application()
+        app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        async with self._new_update:
+            self._closing = True
+            self._new_update.notify_all()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    @property
+    def api_url(self) -> str:
+        """The value for TELEGRAM_API_URL."""
+        return f"http://127.0.0.1:{self.port}/bot"
+
+    # ----- test controls ---------------------------------------------------------------------
+    def add_chat(self, chat_id: int, chat_type: str = "private", title: str | None = None) -> Chat:
+        """Make a chat known to the fake."""
+        chat = Chat(chat_id, chat_type, title=title)
+        self.chats[chat_id] = chat
+        return chat
+
+    async def push_text(
+        self,
+        chat_id: int,
+        text: str,
+        *,
+        user_id: int | None = None,
+        language_code: str | None = "en",
+        chat_type: str = "private",
+    ) -> int:
+        """Queue an update with a message (or channel post) carrying `text`; returns its message id."""
+        chat = self.chats.get(chat_id) or self.add_chat(chat_id, chat_type)
+        message_id = next(self._message_ids)
+        message: dict[str, Any] = {
+            "message_id": message_id,
+            "date": int(time.time()),
+            "chat": {"id": chat.id, "type": chat.type},
+            "text": text,
+        }
+        if chat.type == "private":
+            message["chat"]["first_name"] = "Tester"
+        else:
+            message["chat"]["title"] = chat.title or f"Chat {chat.id}"
+        if chat.type != "channel":
+            uid = user_id if user_id is not None else chat_id
+            message["from"] = {"id": uid, "is_bot": False, "first_name": "Tester", "language_code": language_code}
+        if text.startswith("/"):
+            command = text.split(maxsplit=1)[0]
+            message["entities"] = [{"type": "bot_command", "offset": 0, "length": utf16_len(command)}]
+        kind = "channel_post" if chat.type == "channel" else "message"
+        await self.push_update({kind: message})
+        return message_id
+
+    async def push_update(self, payload: dict[str, Any]) -> None:
+        """Queue a raw update (update_id is assigned)."""
+        async with self._new_update:
+            self.updates.append({"update_id": next(self._update_ids), **payload})
+            self._new_update.notify_all()
+
+    def fail(self, method: str, kind: str, count: int = 1, retry_after: int = 1) -> None:
+        """Make the next `count` calls of `method` fail with `kind`."""
+        self.failures.append(Failure(method, kind, count, retry_after))
+
+    async def wait_for_messages(self, count: int, chat_id: int | None = None, timeout: float = 10) -> list[SentMessage]:
+        """Wait until at least `count` messages were sent (to `chat_id`, if given)."""
+
+        def matching() -> list[SentMessage]:
+            return [m for m in self.sent if chat_id is None or m.chat_id == chat_id]
+
+        async with self._new_message:
+            await asyncio.wait_for(self._new_message.wait_for(lambda: len(matching()) >= count), timeout)
+        return matching()
+
+    # ----- HTTP ------------------------------------------------------------------------------
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
+        if request.match_info["token"] != self.token:
+            return web.json_response({"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401)
+        method = request.match_info["method"]
+        params = await self._params(request)
+        self.calls.append((method, params))
+        handler = getattr(self, f"_m_{method.lower()}", None)
+        if handler is None:
+            return web.json_response({"ok": False, "error_code": 404, "description": "Not Found"}, status=404)
+        try:
+            failure = self._take_failure(method)
+            if failure is not None and failure.kind == "reset_before_send":
+                assert request.transport is not None
+                request.transport.close()
+                return web.Response()
+            if failure is not None and failure.kind == "429":
+                raise ApiError(429, f"Too Many Requests: retry after {failure.retry_after}",
+                               {"retry_after": failure.retry_after})
+            if failure is not None and failure.kind == "500":
+                raise ApiError(500, "Internal Server Error")
+            result = await handler(params)
+            if failure is not None and failure.kind == "timeout_after_accept":
+                await asyncio.sleep(3600)
+        except ApiError as exc:
+            body: dict[str, Any] = {"ok": False, "error_code": exc.code, "description": exc.description}
+            if exc.parameters:
+                body["parameters"] = exc.parameters
+            return web.json_response(body, status=exc.code)
+        return web.json_response({"ok": True, "result": result})
+
+    def _take_failure(self, method: str) -> Failure | None:
+        for failure in self.failures:
+            if failure.method == method and failure.count > 0:
+                failure.count -= 1
+                return failure
+        return None
+
+    async def _params(self, request: web.Request) -> dict[str, Any]:
+        params: dict[str, Any] = dict(request.query)
+        if request.content_type == "application/json":
+            params.update(await request.json())
+        elif request.can_read_body:
+            form = await request.post()
+            for key, value in form.items():
+                params[key] = value if isinstance(value, str) else value.file.read()
+        for key in _JSON_FIELDS & params.keys():
+            if isinstance(params[key], str):
+                try:
+                    params[key] = json.loads(params[key])
+                except json.JSONDecodeError as exc:
+                    raise web.HTTPBadRequest(text=f"bad JSON in {key}") from exc
+        return params
+
+    # ----- methods ---------------------------------------------------------------------------
+    def _bot_user(self) -> dict[str, Any]:
+        return {"id": BOT_ID, "is_bot": True, "first_name": "arXiv Digest", "username": BOT_USERNAME,
+                "can_join_groups": True, "can_read_all_group_messages": False, "supports_inline_queries": False}
+
+    async def _m_getme(self, params: dict[str, Any]) -> Any:
+        return self._bot_user()
+
+    async def _m_deletewebhook(self, params: dict[str, Any]) -> Any:
+        return True
+
+    async def _m_getwebhookinfo(self, params: dict[str, Any]) -> Any:
+        return {"url": "", "has_custom_certificate": False, "pending_update_count": len(self.updates)}
+
+    async def _m_setmycommands(self, params: dict[str, Any]) -> Any:
+        commands = params.get("commands")
+        if not isinstance(commands, list) or len(commands) > 100:
+            raise ApiError(400, "Bad Request: commands must be a list of at most 100 items")
+        for command in commands:
+            name, description = command.get("command", ""), command.get("description", "")
+            if not (1 <= len(name) <= 32) or not name.replace("_", "").isalnum() or name != name.lower():
+                raise ApiError(400, "Bad Request: BOT_COMMAND_INVALID")
+            if not (1 <= len(description) <= 256):
+                raise ApiError(400, "Bad Request: command description is invalid")
+        self.commands = commands
+        return True
+
+    async def _m_getupdates(self, params: dict[str, Any]) -> Any:
+        offset = int(params.get("offset", 0) or 0)
+        timeout = min(float(params.get("timeout", 0) or 0), 2.0)
+        limit = int(params.get("limit", 100) or 100)
+        self.updates = [u for u in self.updates if u["update_id"] >= offset]
+
+        def pending() -> list[dict[str, Any]]:
+            return [u for u in self.updates if u["update_id"] >= offset][:limit]
+
+        async with self._new_update:
+            if not pending() and not self._closing:
+                try:
+                    await asyncio.wait_for(self._new_update.wait_for(lambda: bool(pending())), timeout)
+                except TimeoutError:
+                    return []
+        return pending()
+
+    def _chat_for_send(self, params: dict[str, Any]) -> Chat:
+        try:
+            chat_id = int(params["chat_id"])
+        except (KeyError, ValueError) as exc:
+            raise ApiError(400, "Bad Request: chat_id is empty") from exc
+        chat = self.chats.get(chat_id)
+        if chat is None:
+            raise ApiError(400, "Bad Request: chat not found")
+        if chat.migrated_to is not None:
+            raise ApiError(400, "Bad Request: group chat was upgraded to a supergroup chat",
+                           {"migrate_to_chat_id": chat.migrated_to})
+        if chat.blocked:
+            if chat.type == "private":
+                raise ApiError(403, "Forbidden: bot was blocked by the user")
+            raise ApiError(403, "Forbidden: bot was kicked from the group chat")
+        return chat
+
+    async def _m_sendchataction(self, params: dict[str, Any]) -> Any:
+        chat = self._chat_for_send(params)
+        action = params.get("action")
+        if action not in _CHAT_ACTIONS:
+            raise ApiError(400, "Bad Request: wrong parameter action in request")
+        self.actions.append((chat.id, str(action)))
+        return True
+
+    async def _m_sendmessage(self, params: dict[str, Any]) -> Any:
+        chat = self._chat_for_send(params)
+        text = params.get("text")
+        if not isinstance(text, str) or not text.strip():
+            raise ApiError(400, "Bad Request: message text is empty")
+        parse_mode = params.get("parse_mode")
+        if parse_mode is not None and parse_mode != "HTML":
+            raise ApiError(400, f"Bad Request: unsupported parse_mode {parse_mode} in this fake")
+        visible = text
+        if parse_mode == "HTML":
+            try:
+                visible = parse_html(text).text
+            except EntityParseError as exc:
+                raise ApiError(400, f"Bad Request: {exc}") from exc
+        if not visible.strip():
+            raise ApiError(400, "Bad Request: message text is empty")
+        if utf16_len(visible) > MESSAGE_LIMIT:
+            raise ApiError(400, "Bad Request: message is too long")
+        message_id = next(self._message_ids)
+        message = SentMessage(message_id, chat.id, text, visible, parse_mode, params, time.monotonic())
+        async with self._new_message:
+            self.sent.append(message)
+            self._new_message.notify_all()
+        return {
+            "message_id": message_id,
+            "date": int(time.time()),
+            "chat": {"id": chat.id, "type": chat.type},
+            "from": self._bot_user(),
+            "text": visible,
+        }

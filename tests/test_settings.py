@@ -1,0 +1,82 @@
+"""Configuration: defaults, the public environment names, and clear errors for bad values."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.settings import ConfigError, Settings, load_settings
+
+CONTRACT = {
+    "TELEGRAM_BOT_TOKEN", "TELEGRAM_API_URL", "DISCORD_BOT_TOKEN", "DISCORD_API_URL", "REDIS_URL",
+    "OPENAI_API_KEY", "OPENAI_BASE_URL", "LLM_MODEL", "ARXIV_API_URL", "ARXIV_RSS_URL", "DEFAULT_LANGUAGE",
+    "DIGEST_TIME", "DIGEST_TIMEZONE",
+}
+
+
+def test_defaults() -> None:
+    settings = load_settings()
+    assert settings.telegram_api_url == "https://api.telegram.org/bot"
+    assert settings.discord_api_url == "https://discord.com/api/v10"
+    assert settings.arxiv_api_url == "https://export.arxiv.org/api/query"
+    assert settings.arxiv_rss_url == "https://rss.arxiv.org/rss"
+    assert (settings.default_language, settings.digest_time, settings.digest_timezone) == ("en", "09:00", "UTC")
+    assert settings.redis_url is None
+    assert not settings.llm_configured
+
+
+def test_contract_names_are_fields() -> None:
+    assert {name.upper() for name in Settings.model_fields} >= CONTRACT
+
+
+def test_environment_is_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123:abc")
+    monkeypatch.setenv("TELEGRAM_API_URL", "http://localhost:8081/bot/")
+    monkeypatch.setenv("DIGEST_TIME", "08:30")
+    monkeypatch.setenv("DIGEST_TIMEZONE", "Asia/Shanghai")
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://localhost:11434/v1")
+    settings = load_settings()
+    assert settings.telegram_bot_token is not None
+    assert settings.telegram_bot_token.get_secret_value() == "123:abc"
+    assert settings.telegram_api_url == "http://localhost:8081/bot"
+    assert settings.digest_time == "08:30"
+    assert settings.llm_configured
+    assert "123:abc" not in repr(settings)
+
+
+def test_dotenv_file_is_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / ".env").write_text("DEFAULT_LANGUAGE=zh\nLLM_MODEL=qwen2.5\n")
+    monkeypatch.chdir(tmp_path)
+    settings = load_settings()
+    assert (settings.default_language, settings.llm_model) == ("zh", "qwen2.5")
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "hint"),
+    [
+        ("DIGEST_TIME", "25:00", "HH:MM"),
+        ("DIGEST_TIME", "9am", "HH:MM"),
+        ("DIGEST_TIMEZONE", "Mars/Olympus", "IANA"),
+        ("DEFAULT_LANGUAGE", "english", "ISO 639-1"),
+        ("REDIS_URL", "localhost:6379", "redis://"),
+        ("TELEGRAM_API_URL", "ftp://x", "http"),
+        ("LLM_TIMEOUT_SECONDS", "-1", "greater than 0"),
+    ],
+)
+def test_bad_values_are_named(monkeypatch: pytest.MonkeyPatch, name: str, value: str, hint: str) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError) as info:
+        load_settings()
+    message = str(info.value)
+    assert f"{name}:" in message
+    assert hint in message
+
+
+def test_every_bad_value_is_reported_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DIGEST_TIME", "x")
+    monkeypatch.setenv("DIGEST_TIMEZONE", "y")
+    with pytest.raises(ConfigError) as info:
+        load_settings()
+    assert "DIGEST_TIME:" in str(info.value)
+    assert "DIGEST_TIMEZONE:" in str(info.value)
