@@ -15,6 +15,8 @@ from bot.models import Paper
 
 log = logging.getLogger(__name__)
 
+_ATOM_NAMESPACE = b"http://www.w3.org/2005/Atom"
+
 
 class ArxivError(Exception):
     """Base class for arXiv lookup failures."""
@@ -32,8 +34,12 @@ class ArxivUnavailableError(ArxivError):
     """arXiv is down, slow or answered with something unusable."""
 
 
-class _TimeoutSession(requests.Session):
-    """A requests session whose every request has a timeout, which `requests` lacks by default."""
+class _GuardedSession(requests.Session):
+    """A requests session with a timeout on every request that refuses non-Atom success pages.
+
+    `requests` has no default timeout, and arXiv's front-ends sometimes answer 200 with an HTML
+    error page, which the `arxiv` parser would read as "no results".
+    """
 
     def __init__(self, timeout: float) -> None:
         super().__init__()
@@ -41,7 +47,10 @@ class _TimeoutSession(requests.Session):
 
     def request(self, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
         kwargs.setdefault("timeout", self._timeout)
-        return super().request(*args, **kwargs)
+        response = super().request(*args, **kwargs)
+        if response.status_code == 200 and _ATOM_NAMESPACE not in response.content[:2048]:
+            raise ArxivUnavailableError("arXiv answered with something that is not an Atom feed")
+        return response
 
 
 class _ConfiguredClient(arxiv.Client):  # type: ignore[misc]
@@ -51,7 +60,7 @@ class _ConfiguredClient(arxiv.Client):  # type: ignore[misc]
         # Retrying is ours to decide (a 400 must not be retried); pacing is ours too (shared lock).
         super().__init__(page_size=100, delay_seconds=0.0, num_retries=0)
         self.query_url_format = api_url + "?{}"
-        self._session = _TimeoutSession(timeout)
+        self._session = _GuardedSession(timeout)
 
     def _parse_feed(self, url: str, first_page: bool = True, _try_index: int = 0) -> Any:  # noqa: FBT001, FBT002
         # arxiv 4.x returns an unparseable page as an empty feed flagged `malformed`; without this,

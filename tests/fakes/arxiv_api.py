@@ -14,6 +14,7 @@ from xml.sax.saxutils import escape, quoteattr
 from aiohttp import web
 
 from tests.fakes.papers import ALL_PAPERS, FakePaper
+from tests.fakes.server import LocalServer
 
 ATOM_HEAD = """<?xml version="1.0" encoding="UTF-8"?>
 <feed xmlns="http://www.w3.org/2005/Atom">
@@ -84,7 +85,7 @@ def error_feed(query: str, arxiv_id: str) -> str:
 
 
 @dataclass
-class FakeArxiv:
+class FakeArxiv(LocalServer):
     """The fake server; `mode` is "ok", "503", "hang" or "garbage"."""
 
     papers: dict[str, FakePaper] = field(default_factory=lambda: {p.arxiv_id: p for p in ALL_PAPERS})
@@ -93,22 +94,18 @@ class FakeArxiv:
     delay: float = 0.0
 
     def __post_init__(self) -> None:
-        self._runner: web.AppRunner | None = None
-        self.port = 0
+        LocalServer.__init__(self)
 
     async def __aenter__(self) -> FakeArxiv:
-        app = web.Application()
-        app.router.add_get("/api/query", self._query)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        await self.start()
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
+        await self.stop()
+
+    def routes(self, app: web.Application) -> None:
+        """Register the fake's endpoints."""
+        app.router.add_get("/api/query", self._query)
 
     @property
     def api_url(self) -> str:

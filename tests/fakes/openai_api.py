@@ -16,11 +16,13 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.fakes.server import LocalServer
+
 MODES = ("ok", "timeout", "429", "500", "invalid_json", "refusal", "schema_mismatch", "gullible")
 
 
 @dataclass
-class FakeOpenAI:
+class FakeOpenAI(LocalServer):
     """The fake server; point OPENAI_BASE_URL at `base_url`."""
 
     api_key: str = "sk-test-fake-key-0123456789"
@@ -29,22 +31,18 @@ class FakeOpenAI:
     requests: list[dict[str, Any]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self._runner: web.AppRunner | None = None
-        self.port = 0
+        LocalServer.__init__(self)
 
     async def __aenter__(self) -> FakeOpenAI:
-        app = web.Application()
-        app.router.add_post("/v1/chat/completions", self._completions)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        await self.start()
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
+        await self.stop()
+
+    def routes(self, app: web.Application) -> None:
+        """Register the fake's endpoints."""
+        app.router.add_post("/v1/chat/completions", self._completions)
 
     @property
     def base_url(self) -> str:

@@ -15,6 +15,7 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.fakes.server import LocalServer
 from tests.fakes.telegram_entities import EntityParseError, parse_html, utf16_len
 
 BOT_ID = 777000111
@@ -72,7 +73,7 @@ class Failure:
 
 
 @dataclass
-class FakeTelegram:
+class FakeTelegram(LocalServer):
     """The fake server; use as `async with FakeTelegram(token) as tg:` and point the bot at tg.api_url."""
 
     token: str = "123456:TEST-token-abcdefghijklmnopqrstuvwxyz"
@@ -89,27 +90,23 @@ class FakeTelegram:
         self._message_ids = itertools.count(1)
         self._new_update = asyncio.Condition()
         self._new_message = asyncio.Condition()
-        self._runner: web.AppRunner | None = None
+        LocalServer.__init__(self)
         self._closing = False
-        self.port = 0
 
     # ----- lifecycle -------------------------------------------------------------------------
     async def __aenter__(self) -> FakeTelegram:
-        app = web.Application()
-        app.router.add_route("*", "/bot{token}/{method}", self._handle)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        await self.start()
         return self
 
     async def __aexit__(self, *exc: object) -> None:
         async with self._new_update:
             self._closing = True
             self._new_update.notify_all()
-        if self._runner is not None:
-            await self._runner.cleanup()
+        await self.stop()
+
+    def routes(self, app: web.Application) -> None:
+        """Register the fake's endpoints."""
+        app.router.add_route("*", "/bot{token}/{method}", self._handle)
 
     @property
     def api_url(self) -> str:

@@ -1,0 +1,126 @@
+"""Summaries through the real openai SDK against the fake server, and the labelled extractive fallback."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.arxiv_client import paper_from_result
+from bot.models import EXTRACTIVE_MODEL, Paper
+from bot.services import build_summarizer
+from bot.summarizer import ExtractiveSummarizer, LlmSummarizer
+from bot.summarizer.extractive import split_sentences
+from bot.summarizer.prompt import build_messages
+from tests.conftest import SettingsFactory
+from tests.fakes.openai_api import FakeOpenAI
+from tests.fakes.papers import INJECTION, LOSA, MCQA, FakePaper
+
+
+def to_paper(fake: FakePaper) -> Paper:
+    """A Paper as the arXiv client would build it."""
+    import arxiv
+    from lxml import etree  # noqa: F401  (the arxiv parser's dependency, imported for clarity)
+
+    from tests.fakes.arxiv_api import ATOM_HEAD, entry_xml
+
+    feed = ATOM_HEAD.format(query="", total=1, start=0, per_page=1) + entry_xml(fake) + "</feed>"
+    parsed = arxiv._feed.parse(feed.encode())
+    return paper_from_result(parsed.results[0])
+
+
+def summarizer(llm_settings: SettingsFactory) -> LlmSummarizer:
+    built = build_summarizer(llm_settings())
+    assert isinstance(built, LlmSummarizer)
+    return built
+
+
+async def test_llm_summary(llm_settings: SettingsFactory, fake_llm: FakeOpenAI) -> None:
+    summary = await summarizer(llm_settings).summarize(to_paper(MCQA), "en")
+    assert summary.model == "fake-model-1"
+    assert summary.tldr.startswith("TLDR: Beyond the Answers")
+    assert len(summary.takeaways) == 3
+    assert summary.translated_title is None
+    assert summary.fallback_reason is None
+    request = fake_llm.requests[0]
+    assert request["model"] == "fake-model-1"
+    assert request["response_format"]["json_schema"]["strict"] is True
+
+
+async def test_translation_requested_for_other_languages(llm_settings: SettingsFactory,
+                                                         fake_llm: FakeOpenAI) -> None:
+    summary = await summarizer(llm_settings).summarize(to_paper(LOSA), "zh")
+    assert summary.translated_title == "[Simplified Chinese] Dynamic Low-Rank Sparse Adaptation for Large Language Models"
+    assert summary.translated_abstract is not None
+    assert summary.translated_abstract.startswith("[Simplified Chinese] Despite")
+
+
+@pytest.mark.parametrize(
+    ("mode", "reason"),
+    [
+        ("timeout", "timed out"),
+        ("429", "rate-limited"),
+        ("500", "HTTP 500"),
+        ("invalid_json", "invalid JSON"),
+        ("refusal", "refused"),
+        ("schema_mismatch", "did not match"),
+    ],
+)
+async def test_failures_fall_back_to_labelled_extractive(llm_settings: SettingsFactory, fake_llm: FakeOpenAI,
+                                                         mode: str, reason: str) -> None:
+    fake_llm.mode = mode
+    llm = build_summarizer(llm_settings(llm_timeout_seconds=0.5, llm_max_retries=1))
+    summary = await llm.summarize(to_paper(MCQA), "en")
+    assert summary.model == EXTRACTIVE_MODEL
+    assert summary.fallback_reason is not None
+    assert reason in summary.fallback_reason
+    assert summary.tldr.startswith("In the field of natural language processing")
+
+
+async def test_schema_requires_translation(llm_settings: SettingsFactory, fake_llm: FakeOpenAI) -> None:
+    fake_llm.mode = "schema_mismatch"
+    summary = await summarizer(llm_settings).summarize(to_paper(MCQA), "de")
+    assert summary.extractive
+
+
+async def test_injection_stays_data(llm_settings: SettingsFactory, fake_llm: FakeOpenAI) -> None:
+    fake_llm.mode = "gullible"
+    paper = to_paper(INJECTION)
+    summary = await summarizer(llm_settings).summarize(paper, "en")
+    # The gullible model answered prose instead of JSON: validation catches it.
+    assert summary.extractive
+    assert summary.fallback_reason == "the language model returned invalid JSON"
+    system, user = fake_llm.requests[0]["messages"]
+    assert "Ignore previous instructions" not in system["content"]
+    assert "Ignore previous instructions" in user["content"]
+    assert system["role"] == "system"
+
+
+def test_messages_carry_paper_as_json() -> None:
+    messages = build_messages(to_paper(INJECTION), "en")
+    assert messages[1]["content"].startswith("{")
+    assert "untrusted data" in messages[0]["content"]
+
+
+async def test_wrong_api_key_falls_back(llm_settings: SettingsFactory) -> None:
+    llm = build_summarizer(llm_settings(openai_api_key="sk-wrong-key-000000"))
+    summary = await llm.summarize(to_paper(MCQA), "en")
+    assert summary.extractive
+    assert summary.fallback_reason == "the language model answered HTTP 401"
+
+
+def test_no_endpoint_means_extractive(make_settings: SettingsFactory) -> None:
+    assert isinstance(build_summarizer(make_settings()), ExtractiveSummarizer)
+
+
+async def test_extractive_summary() -> None:
+    summary = await ExtractiveSummarizer().summarize(to_paper(LOSA), "en")
+    assert summary.model == EXTRACTIVE_MODEL
+    assert summary.fallback_reason is None
+    assert summary.tldr.startswith("Despite the efficacy of network sparsity")
+    assert 1 <= len(summary.takeaways) <= 5
+    assert all(t in to_paper(LOSA).abstract or t.endswith("…") for t in summary.takeaways)
+
+
+def test_sentence_split_keeps_abbreviations() -> None:
+    assert split_sentences("We use e.g. LoRA. It works. See Fig. 2 for details.") == [
+        "We use e.g. LoRA.", "It works.", "See Fig. 2 for details."
+    ]
