@@ -45,7 +45,7 @@ class _GuardedSession(requests.Session):
         super().__init__()
         self._timeout = timeout
 
-    def request(self, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+    def request(self, *args: Any, **kwargs: Any) -> requests.Response:
         kwargs.setdefault("timeout", self._timeout)
         response = super().request(*args, **kwargs)
         if response.status_code == 200 and _ATOM_NAMESPACE not in response.content[:2048]:

@@ -33,8 +33,8 @@ class SharedCache:
 
     async def get(self, key: str) -> str | None:
         """The cached value, if any."""
-        value: str | None = await self._redis.get(key)
-        return value
+        value = await self._redis.get(key)
+        return None if value is None else str(value)
 
     async def get_or_compute(self, key: str, compute: Compute) -> str:
         """The cached value, or the result of one shared call of `compute`."""
@@ -76,9 +76,9 @@ class SharedCache:
                 try:
                     await pipe.watch(lock_key)
                     if await pipe.get(lock_key) != token:
-                        await pipe.unwatch()
+                        await pipe.unwatch()  # type: ignore[no-untyped-call]
                         return
-                    pipe.multi()
+                    pipe.multi()  # type: ignore[no-untyped-call]
                     pipe.delete(lock_key)
                     await pipe.execute()
                 except WatchError:

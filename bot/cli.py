@@ -31,7 +31,9 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     summarize = sub.add_parser("summarize", help="print the summary card of one paper")
     summarize.add_argument("paper", help=f"arXiv id or link, e.g. {EXAMPLE_ID}")
-    summarize.add_argument("--lang", default=None, help="ISO 639-1 language of the card (default DEFAULT_LANGUAGE)")
+    summarize.add_argument(
+        "--lang", default=None, help="ISO 639-1 language of the card (default DEFAULT_LANGUAGE)"
+    )
     summarize.add_argument("--format", choices=FORMATS, default="text", help="output format (default text)")
     sub.add_parser("run", help="run the bot for every platform whose token is set")
     return parser
@@ -110,7 +112,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "summarize":
         language = (args.lang or settings.default_language).strip().lower()
         if not re.fullmatch(r"[a-z]{2}", language):
-            print(f"error: --lang expects a two-letter code such as en or zh, got {args.lang!r}", file=sys.stderr)
+            print(
+                f"error: --lang expects a two-letter code such as en or zh, got {args.lang!r}",
+                file=sys.stderr,
+            )
             return EXIT_USAGE
         return asyncio.run(summarize_command(settings, args.paper, language, args.format))
     return asyncio.run(run_command(settings))

@@ -7,7 +7,16 @@ import sys
 from collections.abc import Iterable
 
 # The Bot API URL contains the token, and these libraries log request URLs at INFO.
-_QUIET = ("httpx", "httpx2", "httpcore", "httpcore2", "openai", "telegram.ext.Updater", "apscheduler", "arxiv")
+_QUIET = (
+    "httpx",
+    "httpx2",
+    "httpcore",
+    "httpcore2",
+    "openai",
+    "telegram.ext.Updater",
+    "apscheduler",
+    "arxiv",
+)
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 

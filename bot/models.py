@@ -173,4 +173,3 @@ class CardsReply:
 
 
 Reply = TextReply | CardsReply
-

@@ -28,6 +28,7 @@ class RateLimiter:
         keys: Keys,
         action: str,
         limit: int,
+        *,
         window: int = 60,
         clock: Callable[[], float] = time.time,
     ) -> None:

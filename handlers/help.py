@@ -24,11 +24,11 @@ def help_reply() -> TextReply:
     )
 
 
-async def start(ctx: CommandContext) -> Reply:
+async def start(_ctx: CommandContext) -> Reply:
     """Greet a new chat."""
     return help_reply()
 
 
-async def help_command(ctx: CommandContext) -> Reply:
+async def help_command(_ctx: CommandContext) -> Reply:
     """List the commands with examples."""
     return help_reply()

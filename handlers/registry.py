@@ -24,8 +24,12 @@ class Command:
 
 
 COMMANDS: tuple[Command, ...] = (
-    Command("summarize", "Summary card for an arXiv paper: /summarize 2402.01349", summarize_handlers.summarize,
-            slow=True),
+    Command(
+        "summarize",
+        "Summary card for an arXiv paper: /summarize 2402.01349",
+        summarize_handlers.summarize,
+        slow=True,
+    ),
     Command("help", "What I can do, with examples", help_handlers.help_command),
     Command("start", "Start talking to the bot", help_handlers.start),
 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from bot.arxiv_client import ArxivRejectedError, ArxivUnavailableError, PaperNotFoundError
+from bot.arxiv_client import ArxivError, ArxivRejectedError, PaperNotFoundError
 from bot.arxiv_ids import EXAMPLE_ID, EXAMPLE_URL, InvalidArxivIdError, parse_arxiv_id
 from bot.models import CardsReply, Reply, TextReply, code
 from bot.textutil import shorten
@@ -42,6 +42,30 @@ def invalid_id_reply(error: InvalidArxivIdError) -> TextReply:
     )
 
 
+def lookup_failure_reply(arxiv_id: str, error: ArxivError) -> TextReply:
+    """Three different, clear replies: no such paper, id rejected, arXiv unavailable."""
+    if isinstance(error, PaperNotFoundError):
+        return TextReply.of(
+            "arXiv has no paper ",
+            code(arxiv_id),
+            ". Check the number (new ids look like ",
+            code(EXAMPLE_ID),
+            ").",
+        )
+    if isinstance(error, ArxivRejectedError):
+        return TextReply.of(
+            "arXiv rejected ",
+            code(arxiv_id),
+            " as a malformed id (for example, there is no month 13). Check it against the paper's page.",
+        )
+    log.warning("arXiv unavailable for %s: %s", arxiv_id, error)
+    return TextReply.of(
+        "arXiv isn't answering right now, so I can't fetch ",
+        code(arxiv_id),
+        ". Please try again in a few minutes.",
+    )
+
+
 async def summarize(ctx: CommandContext) -> Reply:
     """Reply with the card for the paper named in the arguments."""
     if not ctx.args.strip():
@@ -62,27 +86,8 @@ async def summarize(ctx: CommandContext) -> Reply:
 
     try:
         card = await ctx.services.cards.card(arxiv_id.id, ctx.language)
-    except PaperNotFoundError:
-        return TextReply.of(
-            "arXiv has no paper ",
-            code(arxiv_id.id),
-            ". Check the number (new ids look like ",
-            code(EXAMPLE_ID),
-            ").",
-        )
-    except ArxivRejectedError:
-        return TextReply.of(
-            "arXiv rejected ",
-            code(arxiv_id.id),
-            " as a malformed id (for example, there is no month 13). Check it against the paper's page.",
-        )
-    except ArxivUnavailableError as exc:
-        log.warning("arXiv unavailable for %s: %s", arxiv_id.id, exc)
-        return TextReply.of(
-            "arXiv isn't answering right now, so I can't fetch ",
-            code(arxiv_id.id),
-            ". Please try again in a few minutes.",
-        )
+    except ArxivError as exc:
+        return lookup_failure_reply(arxiv_id.id, exc)
     return CardsReply((card,))
 
 

@@ -79,7 +79,7 @@ def make_settings(redis_server: RedisServer, fake_arxiv: FakeArxiv) -> SettingsF
             "llm_max_retries": 1,
         }
         values.update(overrides)
-        return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+        return Settings(_env_file=None, **values)
 
     return factory
 
@@ -89,8 +89,11 @@ def llm_settings(make_settings: SettingsFactory, fake_llm: FakeOpenAI) -> Settin
     """Settings with the fake LLM configured."""
 
     def factory(**overrides: Any) -> Settings:
-        values: dict[str, Any] = {"openai_base_url": fake_llm.base_url, "openai_api_key": fake_llm.api_key,
-                                  "llm_model": "fake-model-1"}
+        values: dict[str, Any] = {
+            "openai_base_url": fake_llm.base_url,
+            "openai_api_key": fake_llm.api_key,
+            "llm_model": "fake-model-1",
+        }
         values.update(overrides)
         return make_settings(**values)
 

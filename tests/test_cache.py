@@ -16,8 +16,9 @@ from tests.fakes.arxiv_api import FakeArxiv
 from tests.fakes.openai_api import FakeOpenAI
 
 
-async def test_cached_card_makes_no_new_calls(llm_settings: SettingsFactory, redis: Redis,
-                                              fake_llm: FakeOpenAI, fake_arxiv: FakeArxiv) -> None:
+async def test_cached_card_makes_no_new_calls(
+    llm_settings: SettingsFactory, redis: Redis, fake_llm: FakeOpenAI, fake_arxiv: FakeArxiv
+) -> None:
     services = build_services(llm_settings())
     try:
         first = await services.cards.card("2402.01349", "en")
@@ -32,7 +33,9 @@ async def test_cached_card_makes_no_new_calls(llm_settings: SettingsFactory, red
     assert 0 < await redis.ttl("arxivbot:summary:2402.01349:en:fake-model-1:p1") <= 30 * 86400
 
 
-async def test_cache_survives_a_new_process(llm_settings: SettingsFactory, redis: Redis, fake_llm: FakeOpenAI) -> None:
+async def test_cache_survives_a_new_process(
+    llm_settings: SettingsFactory, redis: Redis, fake_llm: FakeOpenAI
+) -> None:
     for _ in range(2):  # two independent service graphs, as two bot processes would build
         services = build_services(llm_settings())
         await services.cards.card("2402.01349", "en")
@@ -40,8 +43,9 @@ async def test_cache_survives_a_new_process(llm_settings: SettingsFactory, redis
     assert fake_llm.calls == 1
 
 
-async def test_languages_and_models_are_cached_apart(llm_settings: SettingsFactory, redis: Redis,
-                                                     fake_llm: FakeOpenAI) -> None:
+async def test_languages_and_models_are_cached_apart(
+    llm_settings: SettingsFactory, redis: Redis, fake_llm: FakeOpenAI
+) -> None:
     services = build_services(llm_settings())
     other_model = build_services(llm_settings(llm_model="fake-model-2"))
     try:
@@ -57,8 +61,9 @@ async def test_languages_and_models_are_cached_apart(llm_settings: SettingsFacto
     assert other.model == "fake-model-2"
 
 
-async def test_concurrent_requests_share_one_llm_call(llm_settings: SettingsFactory, redis: Redis,
-                                                      fake_llm: FakeOpenAI, fake_arxiv: FakeArxiv) -> None:
+async def test_concurrent_requests_share_one_llm_call(
+    llm_settings: SettingsFactory, redis: Redis, fake_llm: FakeOpenAI, fake_arxiv: FakeArxiv
+) -> None:
     fake_llm.latency = 0.3
     services = build_services(llm_settings())
     try:
@@ -70,8 +75,9 @@ async def test_concurrent_requests_share_one_llm_call(llm_settings: SettingsFact
     assert len({c.tldr for c in cards}) == 1
 
 
-async def test_processes_share_one_llm_call_through_the_redis_lock(llm_settings: SettingsFactory, redis: Redis,
-                                                                   fake_llm: FakeOpenAI) -> None:
+async def test_processes_share_one_llm_call_through_the_redis_lock(
+    llm_settings: SettingsFactory, redis: Redis, fake_llm: FakeOpenAI
+) -> None:
     fake_llm.latency = 0.3
     graphs = [build_services(llm_settings()) for _ in range(4)]
     try:
@@ -82,7 +88,9 @@ async def test_processes_share_one_llm_call_through_the_redis_lock(llm_settings:
     assert fake_llm.calls == 1
 
 
-async def test_fallback_is_cached_briefly(llm_settings: SettingsFactory, redis: Redis, fake_llm: FakeOpenAI) -> None:
+async def test_fallback_is_cached_briefly(
+    llm_settings: SettingsFactory, redis: Redis, fake_llm: FakeOpenAI
+) -> None:
     fake_llm.mode = "500"
     services = build_services(llm_settings(llm_max_retries=0))
     try:
@@ -94,8 +102,9 @@ async def test_fallback_is_cached_briefly(llm_settings: SettingsFactory, redis: 
     assert 0 < await redis.ttl("arxivbot:summary:2402.01349:en:fake-model-1:p1") <= 15 * 60
 
 
-async def test_failed_lookup_is_not_cached(make_settings: SettingsFactory, redis: Redis,
-                                           fake_arxiv: FakeArxiv) -> None:
+async def test_failed_lookup_is_not_cached(
+    make_settings: SettingsFactory, redis: Redis, fake_arxiv: FakeArxiv
+) -> None:
     services = build_services(make_settings())
     fake_arxiv.mode = "503"
     try:
@@ -133,4 +142,4 @@ async def test_key_prefix_is_configurable(make_settings: SettingsFactory, redis:
         await services.cards.card("2402.01349", "en")
     finally:
         await services.aclose()
-    assert all(key.startswith("other:") for key in await redis.keys("*"))
+    assert all(str(key).startswith("other:") for key in await redis.keys("*"))

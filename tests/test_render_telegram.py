@@ -13,8 +13,25 @@ from bot.render.telegram_html import MESSAGE_LIMIT, pack, render_cards, render_t
 from tests.cards import card
 from tests.fakes.telegram_entities import EntityParseError, parse_html, utf16_len
 
-_pieces = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=40) | st.sampled_from(
-    ["<", ">", "&", '"', "'", "&amp;", "<b>", "</blockquote>", "&#x27;", "😀" * 50, "𝔘", "\u202e", "\x00", " "]
+_pieces = st.text(
+    alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=40
+) | st.sampled_from(
+    [
+        "<",
+        ">",
+        "&",
+        '"',
+        "'",
+        "&amp;",
+        "<b>",
+        "</blockquote>",
+        "&#x27;",
+        "😀" * 50,
+        "𝔘",  # noqa: RUF001
+        "\u202e",
+        "\x00",
+        " ",
+    ]
 )
 hostile = st.lists(_pieces, max_size=200).map("".join)
 
@@ -33,19 +50,47 @@ def check_messages(messages: list[str]) -> str:
 
 
 @settings(max_examples=150, deadline=None)
-@given(title=hostile, abstract=hostile, summary=hostile, tldr=hostile, comment=hostile,
-       takeaways=st.lists(hostile, max_size=9), authors=st.lists(hostile, max_size=30),
-       translated=st.none() | hostile)
-def test_any_card_renders_to_valid_messages(title: str, abstract: str, summary: str, tldr: str, comment: str,
-                                            takeaways: list[str], authors: list[str],
-                                            translated: str | None) -> None:
-    rendered = render_cards([card(title=title, abstract=abstract, summary=summary, tldr=tldr, comment=comment,
-                                  takeaways=tuple(takeaways), authors=tuple(authors),
-                                  translated_abstract=translated, code_url="https://github.com/a/b?x=<y>&z")])
+@given(
+    title=hostile,
+    abstract=hostile,
+    summary=hostile,
+    tldr=hostile,
+    comment=hostile,
+    takeaways=st.lists(hostile, max_size=9),
+    authors=st.lists(hostile, max_size=30),
+    translated=st.none() | hostile,
+)
+def test_any_card_renders_to_valid_messages(
+    title: str,
+    abstract: str,
+    summary: str,
+    tldr: str,
+    comment: str,
+    takeaways: list[str],
+    authors: list[str],
+    translated: str | None,
+) -> None:
+    rendered = render_cards(
+        [
+            card(
+                title=title,
+                abstract=abstract,
+                summary=summary,
+                tldr=tldr,
+                comment=comment,
+                takeaways=tuple(takeaways),
+                authors=tuple(authors),
+                translated_abstract=translated,
+                code_url="https://github.com/a/b?x=<y>&z",
+            )
+        ]
+    )
     check_messages(rendered)
 
 
-@given(st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1, max_size=80))
+@given(
+    st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs", "Cc"]), min_size=1, max_size=80)
+)
 def test_text_is_shown_literally(title: str) -> None:
     shown = check_messages(render_cards([card(title=title)]))
     expected = " ".join(title.split())
@@ -73,16 +118,26 @@ def test_many_cards_are_packed_several_per_message_and_never_split() -> None:
 
 
 def test_oversized_card_is_split_between_blocks() -> None:
-    big = card(summary="s" * 1500, abstract="a" * 3000, takeaways=tuple("t" * 400 for _ in range(7)),
-               translated_abstract=None, title="T" * 300)
+    big = card(
+        summary="s" * 1500,
+        abstract="a" * 3000,
+        takeaways=tuple("t" * 400 for _ in range(7)),
+        translated_abstract=None,
+        title="T" * 300,
+    )
     messages = render_cards([big])
     check_messages(messages)
     assert len(messages) >= 2
 
 
 @settings(deadline=None)
-@given(st.lists(st.lists(st.text(alphabet="ab<&😀", min_size=1, max_size=1500), min_size=1, max_size=5),
-                min_size=1, max_size=6))
+@given(
+    st.lists(
+        st.lists(st.text(alphabet="ab<&😀", min_size=1, max_size=1500), min_size=1, max_size=5),
+        min_size=1,
+        max_size=6,
+    )
+)
 def test_pack_keeps_blocks_whole_and_within_limit(units: list[list[str]]) -> None:
     escaped = [[telegram_html.escape(block) for block in unit] for unit in units]
     messages = pack(escaped, limit=MESSAGE_LIMIT)
@@ -104,12 +159,24 @@ def test_text_replies_always_fit(parts: list[str]) -> None:
 def test_link_and_code_spans() -> None:
     reply = TextReply.of("see ", link("a&b", "https://x.org/?a=1&b=2"), " or ", code("/summarize 1 < 2"))
     (message,) = render_text(reply)
-    assert message == 'see <a href="https://x.org/?a=1&amp;b=2">a&amp;b</a> or <code>/summarize 1 &lt; 2</code>'
+    assert (
+        message == 'see <a href="https://x.org/?a=1&amp;b=2">a&amp;b</a> or <code>/summarize 1 &lt; 2</code>'
+    )
 
 
 def test_strict_parser_rejects_what_telegram_rejects() -> None:
-    for bad in ["<b>x", "x</b>", "<div>x</div>", "a & b", "&nbsp;", "<b><i>x</b></i>", "<a>x</a>",
-                "<blockquote><blockquote>x</blockquote></blockquote>", "<code><b>x</b></code>", "1 < 2"]:
+    for bad in [
+        "<b>x",
+        "x</b>",
+        "<div>x</div>",
+        "a & b",
+        "&nbsp;",
+        "<b><i>x</b></i>",
+        "<a>x</a>",
+        "<blockquote><blockquote>x</blockquote></blockquote>",
+        "<code><b>x</b></code>",
+        "1 < 2",
+    ]:
         try:
             parse_html(bad)
         except EntityParseError:

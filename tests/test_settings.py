@@ -9,9 +9,19 @@ import pytest
 from bot.settings import ConfigError, Settings, load_settings
 
 CONTRACT = {
-    "TELEGRAM_BOT_TOKEN", "TELEGRAM_API_URL", "DISCORD_BOT_TOKEN", "DISCORD_API_URL", "REDIS_URL",
-    "OPENAI_API_KEY", "OPENAI_BASE_URL", "LLM_MODEL", "ARXIV_API_URL", "ARXIV_RSS_URL", "DEFAULT_LANGUAGE",
-    "DIGEST_TIME", "DIGEST_TIMEZONE",
+    "TELEGRAM_BOT_TOKEN",
+    "TELEGRAM_API_URL",
+    "DISCORD_BOT_TOKEN",
+    "DISCORD_API_URL",
+    "REDIS_URL",
+    "OPENAI_API_KEY",
+    "OPENAI_BASE_URL",
+    "LLM_MODEL",
+    "ARXIV_API_URL",
+    "ARXIV_RSS_URL",
+    "DEFAULT_LANGUAGE",
+    "DIGEST_TIME",
+    "DIGEST_TIMEZONE",
 }
 
 
@@ -21,7 +31,11 @@ def test_defaults() -> None:
     assert settings.discord_api_url == "https://discord.com/api/v10"
     assert settings.arxiv_api_url == "https://export.arxiv.org/api/query"
     assert settings.arxiv_rss_url == "https://rss.arxiv.org/rss"
-    assert (settings.default_language, settings.digest_time, settings.digest_timezone) == ("en", "09:00", "UTC")
+    assert (settings.default_language, settings.digest_time, settings.digest_timezone) == (
+        "en",
+        "09:00",
+        "UTC",
+    )
     assert settings.redis_url is None
     assert not settings.llm_configured
 

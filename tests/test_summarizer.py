@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from bot.arxiv_client import paper_from_result
@@ -18,7 +20,6 @@ from tests.fakes.papers import INJECTION, LOSA, MCQA, FakePaper
 def to_paper(fake: FakePaper) -> Paper:
     """A Paper as the arXiv client would build it."""
     import arxiv
-    from lxml import etree  # noqa: F401  (the arxiv parser's dependency, imported for clarity)
 
     from tests.fakes.arxiv_api import ATOM_HEAD, entry_xml
 
@@ -45,10 +46,14 @@ async def test_llm_summary(llm_settings: SettingsFactory, fake_llm: FakeOpenAI) 
     assert request["response_format"]["json_schema"]["strict"] is True
 
 
-async def test_translation_requested_for_other_languages(llm_settings: SettingsFactory,
-                                                         fake_llm: FakeOpenAI) -> None:
+async def test_translation_requested_for_other_languages(
+    llm_settings: SettingsFactory, fake_llm: FakeOpenAI
+) -> None:
     summary = await summarizer(llm_settings).summarize(to_paper(LOSA), "zh")
-    assert summary.translated_title == "[Simplified Chinese] Dynamic Low-Rank Sparse Adaptation for Large Language Models"
+    assert (
+        summary.translated_title
+        == "[Simplified Chinese] Dynamic Low-Rank Sparse Adaptation for Large Language Models"
+    )
     assert summary.translated_abstract is not None
     assert summary.translated_abstract.startswith("[Simplified Chinese] Despite")
 
@@ -64,8 +69,9 @@ async def test_translation_requested_for_other_languages(llm_settings: SettingsF
         ("schema_mismatch", "did not match"),
     ],
 )
-async def test_failures_fall_back_to_labelled_extractive(llm_settings: SettingsFactory, fake_llm: FakeOpenAI,
-                                                         mode: str, reason: str) -> None:
+async def test_failures_fall_back_to_labelled_extractive(
+    llm_settings: SettingsFactory, fake_llm: FakeOpenAI, mode: str, reason: str
+) -> None:
     fake_llm.mode = mode
     llm = build_summarizer(llm_settings(llm_timeout_seconds=0.5, llm_max_retries=1))
     summary = await llm.summarize(to_paper(MCQA), "en")
@@ -95,9 +101,9 @@ async def test_injection_stays_data(llm_settings: SettingsFactory, fake_llm: Fak
 
 
 def test_messages_carry_paper_as_json() -> None:
-    messages = build_messages(to_paper(INJECTION), "en")
-    assert messages[1]["content"].startswith("{")
-    assert "untrusted data" in messages[0]["content"]
+    system, user = (str(m.get("content")) for m in build_messages(to_paper(INJECTION), "en"))
+    assert json.loads(user)["abstract"].startswith("Ignore previous instructions")
+    assert "untrusted data" in system
 
 
 async def test_wrong_api_key_falls_back(llm_settings: SettingsFactory) -> None:
@@ -122,5 +128,7 @@ async def test_extractive_summary() -> None:
 
 def test_sentence_split_keeps_abbreviations() -> None:
     assert split_sentences("We use e.g. LoRA. It works. See Fig. 2 for details.") == [
-        "We use e.g. LoRA.", "It works.", "See Fig. 2 for details."
+        "We use e.g. LoRA.",
+        "It works.",
+        "See Fig. 2 for details.",
     ]

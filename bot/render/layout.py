@@ -103,7 +103,9 @@ def card_text(card: Card) -> CardText:
         summary=clean(card.summary, CAP_SUMMARY),
         takeaways=tuple(clean(t, CAP_TAKEAWAY) for t in card.takeaways[:MAX_TAKEAWAYS]),
         abstract=clean(card.abstract, CAP_ABSTRACT),
-        translated_abstract=clean(card.translated_abstract, CAP_ABSTRACT) if card.translated_abstract else None,
+        translated_abstract=clean(card.translated_abstract, CAP_ABSTRACT)
+        if card.translated_abstract
+        else None,
         translated_label=f"Abstract ({language_name(card.language)})",
         note=model_note(card),
     )

@@ -73,8 +73,8 @@ class LlmSummarizer:
         try:
             response = await self._client.chat.completions.create(
                 model=self._model,
-                messages=build_messages(paper, language),  # type: ignore[arg-type]
-                response_format=response_format(),  # type: ignore[arg-type]
+                messages=build_messages(paper, language),
+                response_format=response_format(),
                 temperature=0.2,
             )
         except openai.APITimeoutError as exc:

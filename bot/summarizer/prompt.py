@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
+from openai.types.chat import ChatCompletionMessageParam
+from openai.types.shared_params import ResponseFormatJSONSchema
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from bot.models import Paper
@@ -40,7 +41,7 @@ def needs_translation(language: str) -> bool:
     return language != SOURCE_LANGUAGE
 
 
-def build_messages(paper: Paper, language: str) -> list[dict[str, str]]:
+def build_messages(paper: Paper, language: str) -> list[ChatCompletionMessageParam]:
     """Chat messages for one paper; the paper travels as a JSON string so it stays data."""
     name = language_name(language)
     rule = _TRANSLATE.format(language=name) if needs_translation(language) else _NO_TRANSLATION
@@ -57,7 +58,7 @@ def build_messages(paper: Paper, language: str) -> list[dict[str, str]]:
     ]
 
 
-def response_format() -> dict[str, Any]:
+def response_format() -> ResponseFormatJSONSchema:
     """The OpenAI `response_format` asking for strict structured output."""
     nullable_string = {"type": ["string", "null"]}
     return {

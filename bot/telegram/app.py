@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+from collections.abc import AsyncIterator
 from typing import Any
 
 from telegram import BotCommand, Update
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, CommandHandler, ContextTypes, MessageHandler
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+)
 from telegram.ext import filters as tg_filters
 
 from bot.models import ChatRef, TextReply, UserRef
@@ -70,7 +79,7 @@ class TelegramAdapter:
             .token(settings.telegram_bot_token.get_secret_value())
             .base_url(settings.telegram_api_url)
             .rate_limiter(AIORateLimiter(max_retries=3))
-            .concurrent_updates(True)
+            .concurrent_updates(True)  # noqa: FBT003 - PTB's builder API
             .build()
         )
         for command in COMMANDS:
@@ -94,7 +103,9 @@ class TelegramAdapter:
     async def _on_private_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await self._run(update, context, summarize_link, slow=True)
 
-    async def _run(self, update: Update, context: ContextTypes.DEFAULT_TYPE, handler: Any, *, slow: bool) -> None:
+    async def _run(
+        self, update: Update, context: ContextTypes.DEFAULT_TYPE, handler: Any, *, slow: bool
+    ) -> None:
         ctx = command_context(update, self._services)
         message = update.effective_message
         if ctx is None or message is None:
@@ -116,15 +127,24 @@ class TelegramAdapter:
                 log.warning("Could not tell chat about the error")
 
 
-async def run_polling(services: Services, stop: asyncio.Event) -> None:
-    """Run the bot with long polling until `stop` is set."""
+@contextlib.asynccontextmanager
+async def polling(services: Services, poll_timeout: int = 30) -> AsyncIterator[TelegramApp]:
+    """The bot started with long polling for the duration of the block."""
     app = TelegramAdapter(services).build()
     async with app:
         await TelegramAdapter.publish_commands(app)
         await app.start()
         assert app.updater is not None
-        await app.updater.start_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
+        await app.updater.start_polling(timeout=poll_timeout, allowed_updates=Update.ALL_TYPES)
         log.info("Telegram bot @%s is polling", app.bot.username)
+        try:
+            yield app
+        finally:
+            await app.updater.stop()
+            await app.stop()
+
+
+async def run_polling(services: Services, stop: asyncio.Event) -> None:
+    """Run the bot with long polling until `stop` is set."""
+    async with polling(services):
         await stop.wait()
-        await app.updater.stop()
-        await app.stop()

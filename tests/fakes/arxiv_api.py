@@ -26,8 +26,26 @@ ATOM_HEAD = """<?xml version="1.0" encoding="UTF-8"?>
   <opensearch:startIndex xmlns:opensearch="http://a9.com/-/spec/opensearch/1.1/">{start}</opensearch:startIndex>
   <opensearch:itemsPerPage xmlns:opensearch="http://a9.com/-/spec/opensearch/1.1/">{per_page}</opensearch:itemsPerPage>
 """
-_OLD_ARCHIVES = {"hep-th", "hep-ph", "hep-ex", "hep-lat", "astro-ph", "cond-mat", "gr-qc", "math", "math-ph",
-                 "nlin", "nucl-th", "nucl-ex", "physics", "quant-ph", "cs", "q-bio", "q-fin", "stat"}
+_OLD_ARCHIVES = {
+    "hep-th",
+    "hep-ph",
+    "hep-ex",
+    "hep-lat",
+    "astro-ph",
+    "cond-mat",
+    "gr-qc",
+    "math",
+    "math-ph",
+    "nlin",
+    "nucl-th",
+    "nucl-ex",
+    "physics",
+    "quant-ph",
+    "cs",
+    "q-bio",
+    "q-fin",
+    "stat",
+}
 
 
 def well_formed(arxiv_id: str) -> bool:
@@ -38,7 +56,9 @@ def well_formed(arxiv_id: str) -> bool:
         month_ok = 1 <= int(new.group(2)) <= 12
         return month_ok and ((digits == 4 and 704 <= yymm <= 1412) or (digits == 5 and yymm >= 1501))
     old = re.fullmatch(r"([a-z-]+)/(\d{2})(\d{2})\d{3}(v\d+)?", arxiv_id)
-    return bool(old) and old.group(1) in _OLD_ARCHIVES and 1 <= int(old.group(3)) <= 12
+    if old is None:
+        return False
+    return old.group(1) in _OLD_ARCHIVES and 1 <= int(old.group(3)) <= 12
 
 
 def entry_xml(paper: FakePaper) -> str:
@@ -51,7 +71,8 @@ def entry_xml(paper: FakePaper) -> str:
         else ""
     )
     categories = "".join(
-        f'\n    <category term={quoteattr(c)} scheme="http://arxiv.org/schemas/atom"/>' for c in paper.categories
+        f'\n    <category term={quoteattr(c)} scheme="http://arxiv.org/schemas/atom"/>'
+        for c in paper.categories
     )
     return f"""  <entry>
     <id>http://arxiv.org/abs/{vid}</id>
@@ -70,7 +91,9 @@ def entry_xml(paper: FakePaper) -> str:
 def error_feed(query: str, arxiv_id: str) -> str:
     """arXiv's HTTP 400 body for a malformed id."""
     reason = f"incorrect_id_format_for_{arxiv_id}"
-    return ATOM_HEAD.format(query=escape(query), total=1, start=0, per_page=1) + f"""  <entry>
+    return (
+        ATOM_HEAD.format(query=escape(query), total=1, start=0, per_page=1)
+        + f"""  <entry>
     <id>http://arxiv.org/api/errors#{reason}</id>
     <title>Error</title>
     <summary>incorrect id format for {escape(arxiv_id)}</summary>
@@ -82,6 +105,7 @@ def error_feed(query: str, arxiv_id: str) -> str:
   </entry>
 </feed>
 """
+    )
 
 
 @dataclass
@@ -126,7 +150,9 @@ class FakeArxiv(LocalServer):
         ids = [i for i in request.query.get("id_list", "").split(",") if i]
         for arxiv_id in ids:
             if not well_formed(arxiv_id):
-                return web.Response(status=400, text=error_feed(query, arxiv_id), content_type="application/atom+xml")
+                return web.Response(
+                    status=400, text=error_feed(query, arxiv_id), content_type="application/atom+xml"
+                )
         found = [self.papers[re.sub(r"v\d+$", "", i)] for i in ids if re.sub(r"v\d+$", "", i) in self.papers]
         start = int(request.query.get("start", "0"))
         per_page = int(request.query.get("max_results", "10"))

@@ -74,18 +74,22 @@ class FakeOpenAI(LocalServer):
         if self.mode == "500":
             return _error(500, "server_error", "The server had an error.")
         content, refusal = self._answer(body)
-        return web.json_response({
-            "id": f"chatcmpl-{len(self.requests)}",
-            "object": "chat.completion",
-            "created": int(time.time()),
-            "model": body["model"],
-            "choices": [{
-                "index": 0,
-                "message": {"role": "assistant", "content": content, "refusal": refusal},
-                "finish_reason": "stop",
-            }],
-            "usage": {"prompt_tokens": 500, "completion_tokens": 200, "total_tokens": 700},
-        })
+        return web.json_response(
+            {
+                "id": f"chatcmpl-{len(self.requests)}",
+                "object": "chat.completion",
+                "created": int(time.time()),
+                "model": body["model"],
+                "choices": [
+                    {
+                        "index": 0,
+                        "message": {"role": "assistant", "content": content, "refusal": refusal},
+                        "finish_reason": "stop",
+                    }
+                ],
+                "usage": {"prompt_tokens": 500, "completion_tokens": 200, "total_tokens": 700},
+            }
+        )
 
     def _answer(self, body: dict[str, Any]) -> tuple[str | None, str | None]:
         system = body["messages"][0]["content"]
@@ -127,7 +131,11 @@ def _validate(body: Any) -> str | None:
     fmt = body.get("response_format")
     if fmt is not None:
         schema = fmt.get("json_schema", {}) if isinstance(fmt, dict) else {}
-        if fmt.get("type") != "json_schema" or not isinstance(schema.get("schema"), dict) or not schema.get("name"):
+        if (
+            fmt.get("type") != "json_schema"
+            or not isinstance(schema.get("schema"), dict)
+            or not schema.get("name")
+        ):
             return "response_format.json_schema requires a name and a schema"
     return None
 

@@ -47,7 +47,15 @@ LOSA = FakePaper(
     arxiv_id="2502.14816",
     version=1,
     title="Dynamic Low-Rank Sparse Adaptation for Large Language Models",
-    authors=("Weizhong Huang", "Yuxin Zhang", "Xiawu Zheng", "Yang Liu", "Jing Lin", "Yiwu Yao", "Rongrong Ji"),
+    authors=(
+        "Weizhong Huang",
+        "Yuxin Zhang",
+        "Xiawu Zheng",
+        "Yang Liu",
+        "Jing Lin",
+        "Yiwu Yao",
+        "Rongrong Ji",
+    ),
     abstract=(
         "Despite the efficacy of network sparsity in alleviating the deployment strain of Large Language Models "
         "(LLMs), it endures significant performance degradation. Applying Low-Rank Adaptation (LoRA) to fine-tune "

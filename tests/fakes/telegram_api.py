@@ -21,10 +21,28 @@ from tests.fakes.telegram_entities import EntityParseError, parse_html, utf16_le
 BOT_ID = 777000111
 BOT_USERNAME = "ArxivDigestTestBot"
 MESSAGE_LIMIT = 4096
-_JSON_FIELDS = {"reply_markup", "reply_parameters", "link_preview_options", "commands", "allowed_updates",
-                "scope", "entities"}
-_CHAT_ACTIONS = {"typing", "upload_photo", "record_video", "upload_video", "record_voice", "upload_voice",
-                 "upload_document", "choose_sticker", "find_location", "record_video_note", "upload_video_note"}
+_JSON_FIELDS = {
+    "reply_markup",
+    "reply_parameters",
+    "link_preview_options",
+    "commands",
+    "allowed_updates",
+    "scope",
+    "entities",
+}
+_CHAT_ACTIONS = {
+    "typing",
+    "upload_photo",
+    "record_video",
+    "upload_video",
+    "record_voice",
+    "upload_voice",
+    "upload_document",
+    "choose_sticker",
+    "find_location",
+    "record_video_note",
+    "upload_video_note",
+}
 
 
 class ApiError(Exception):
@@ -144,7 +162,12 @@ class FakeTelegram(LocalServer):
             message["chat"]["title"] = chat.title or f"Chat {chat.id}"
         if chat.type != "channel":
             uid = user_id if user_id is not None else chat_id
-            message["from"] = {"id": uid, "is_bot": False, "first_name": "Tester", "language_code": language_code}
+            message["from"] = {
+                "id": uid,
+                "is_bot": False,
+                "first_name": "Tester",
+                "language_code": language_code,
+            }
         if text.startswith("/"):
             command = text.split(maxsplit=1)[0]
             message["entities"] = [{"type": "bot_command", "offset": 0, "length": utf16_len(command)}]
@@ -162,20 +185,24 @@ class FakeTelegram(LocalServer):
         """Make the next `count` calls of `method` fail with `kind`."""
         self.failures.append(Failure(method, kind, count, retry_after))
 
-    async def wait_for_messages(self, count: int, chat_id: int | None = None, timeout: float = 10) -> list[SentMessage]:
+    async def wait_for_messages(
+        self, count: int, chat_id: int | None = None, within: float = 10
+    ) -> list[SentMessage]:
         """Wait until at least `count` messages were sent (to `chat_id`, if given)."""
 
         def matching() -> list[SentMessage]:
             return [m for m in self.sent if chat_id is None or m.chat_id == chat_id]
 
         async with self._new_message:
-            await asyncio.wait_for(self._new_message.wait_for(lambda: len(matching()) >= count), timeout)
+            await asyncio.wait_for(self._new_message.wait_for(lambda: len(matching()) >= count), within)
         return matching()
 
     # ----- HTTP ------------------------------------------------------------------------------
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         if request.match_info["token"] != self.token:
-            return web.json_response({"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401)
+            return web.json_response(
+                {"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401
+            )
         method = request.match_info["method"]
         params = await self._params(request)
         self.calls.append((method, params))
@@ -189,8 +216,11 @@ class FakeTelegram(LocalServer):
                 request.transport.close()
                 return web.Response()
             if failure is not None and failure.kind == "429":
-                raise ApiError(429, f"Too Many Requests: retry after {failure.retry_after}",
-                               {"retry_after": failure.retry_after})
+                raise ApiError(
+                    429,
+                    f"Too Many Requests: retry after {failure.retry_after}",
+                    {"retry_after": failure.retry_after},
+                )
             if failure is not None and failure.kind == "500":
                 raise ApiError(500, "Internal Server Error")
             result = await handler(params)
@@ -217,7 +247,7 @@ class FakeTelegram(LocalServer):
         elif request.can_read_body:
             form = await request.post()
             for key, value in form.items():
-                params[key] = value if isinstance(value, str) else value.file.read()
+                params[key] = value.file.read() if isinstance(value, web.FileField) else value
         for key in _JSON_FIELDS & params.keys():
             if isinstance(params[key], str):
                 try:
@@ -228,8 +258,15 @@ class FakeTelegram(LocalServer):
 
     # ----- methods ---------------------------------------------------------------------------
     def _bot_user(self) -> dict[str, Any]:
-        return {"id": BOT_ID, "is_bot": True, "first_name": "arXiv Digest", "username": BOT_USERNAME,
-                "can_join_groups": True, "can_read_all_group_messages": False, "supports_inline_queries": False}
+        return {
+            "id": BOT_ID,
+            "is_bot": True,
+            "first_name": "arXiv Digest",
+            "username": BOT_USERNAME,
+            "can_join_groups": True,
+            "can_read_all_group_messages": False,
+            "supports_inline_queries": False,
+        }
 
     async def _m_getme(self, params: dict[str, Any]) -> Any:
         return self._bot_user()
@@ -279,8 +316,11 @@ class FakeTelegram(LocalServer):
         if chat is None:
             raise ApiError(400, "Bad Request: chat not found")
         if chat.migrated_to is not None:
-            raise ApiError(400, "Bad Request: group chat was upgraded to a supergroup chat",
-                           {"migrate_to_chat_id": chat.migrated_to})
+            raise ApiError(
+                400,
+                "Bad Request: group chat was upgraded to a supergroup chat",
+                {"migrate_to_chat_id": chat.migrated_to},
+            )
         if chat.blocked:
             if chat.type == "private":
                 raise ApiError(403, "Forbidden: bot was blocked by the user")

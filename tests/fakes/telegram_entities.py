@@ -10,11 +10,27 @@ import re
 from dataclasses import dataclass, field
 
 ALLOWED_TAGS = {
-    "b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span", "tg-spoiler",
-    "a", "code", "pre", "blockquote", "tg-emoji",
+    "b",
+    "strong",
+    "i",
+    "em",
+    "u",
+    "ins",
+    "s",
+    "strike",
+    "del",
+    "span",
+    "tg-spoiler",
+    "a",
+    "code",
+    "pre",
+    "blockquote",
+    "tg-emoji",
 }
 NAMED_ENTITIES = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
-_TAG_RE = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)((?:\s+[a-zA-Z-]+(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s>]+))?)*)\s*>")
+_TAG_RE = re.compile(
+    r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)((?:\s+[a-zA-Z-]+(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s>]+))?)*)\s*>"
+)
 _ATTR_RE = re.compile(r"([a-zA-Z-]+)(?:\s*=\s*(\"[^\"]*\"|'[^']*'|[^\s>]+))?")
 _ENTITY_RE = re.compile(r"&(#[0-9]{1,7}|#x[0-9a-fA-F]{1,6}|[a-zA-Z]+);")
 
@@ -86,11 +102,14 @@ def parse_html(source: str) -> Parsed:
             raise EntityParseError(f"can't parse entities: unsupported start tag at byte offset {lt}")
         closing, name, raw_attrs = match.group(1) == "/", match.group(2).lower(), match.group(3)
         if name not in ALLOWED_TAGS:
-            raise EntityParseError(f'can\'t parse entities: unsupported start tag "{name}" at byte offset {lt}')
+            raise EntityParseError(
+                f'can\'t parse entities: unsupported start tag "{name}" at byte offset {lt}'
+            )
         if closing:
             if not stack or stack[-1] != name:
+                expected = stack[-1] if stack else name
                 raise EntityParseError(
-                    f'can\'t parse entities: can\'t find end tag corresponding to start tag "{stack[-1] if stack else name}"'
+                    f"can't parse entities: can't find end tag corresponding to start tag \"{expected}\""
                 )
             stack.pop()
         else:
@@ -107,7 +126,9 @@ def parse_html(source: str) -> Parsed:
             entities.append((name, attrs))
         pos = match.end()
     if stack:
-        raise EntityParseError(f'can\'t parse entities: can\'t find end tag corresponding to start tag "{stack[-1]}"')
+        raise EntityParseError(
+            f"can't parse entities: can't find end tag corresponding to start tag \"{stack[-1]}\""
+        )
     return Parsed("".join(text), entities)
 
 

@@ -1,0 +1,128 @@
+"""`python -m bot` as a user runs it: a real subprocess against the local fakes, no Redis, no LLM."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+
+import pytest
+
+from tests.fakes.arxiv_api import FakeArxiv
+from tests.fakes.openai_api import FakeOpenAI
+from tests.fakes.telegram_entities import parse_html
+
+
+async def run_cli(*args: str, **env: str) -> tuple[int, str, str]:
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k.upper() not in {"REDIS_URL", "OPENAI_API_KEY", "OPENAI_BASE_URL", "TELEGRAM_BOT_TOKEN"}
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        *args,
+        env={**clean, **env},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode is not None
+    return process.returncode, out.decode(), err.decode()
+
+
+async def test_text_card_on_embedded_defaults(fake_arxiv: FakeArxiv) -> None:
+    code, out, err = await run_cli("summarize", "2402.01349", ARXIV_API_URL=fake_arxiv.api_url)
+    assert code == 0, err
+    assert out.startswith("Beyond the Answers: Reviewing the Rationality")
+    assert "TL;DR: In the field of natural language processing" in out
+    assert "Extractive summary: sentences taken from the abstract" in out
+    assert "arXiv: https://arxiv.org/abs/2402.01349" in out
+    assert "nothing will persist" in err
+
+
+async def test_json_card(fake_arxiv: FakeArxiv) -> None:
+    code, out, _ = await run_cli(
+        "summarize", "arXiv:2502.14816v1", "--format", "json", ARXIV_API_URL=fake_arxiv.api_url
+    )
+    assert code == 0
+    card = json.loads(out)
+    assert {
+        "arxiv_id",
+        "title",
+        "authors",
+        "tldr",
+        "summary",
+        "takeaways",
+        "url",
+        "pdf_url",
+        "model",
+    } <= card.keys()
+    assert card["arxiv_id"] == "2502.14816"
+    assert card["model"] == "extractive"
+    assert card["comment"] == "Accepted to ICLR 2025"
+    assert card["code_url"] == "https://github.com/wzhuang-xmu/LoSA"
+    assert card["pdf_url"] == "https://arxiv.org/pdf/2502.14816"
+
+
+async def test_html_card_is_valid_telegram_html(fake_arxiv: FakeArxiv) -> None:
+    code, out, _ = await run_cli(
+        "summarize", "hep-th/9901001", "--format", "html", ARXIV_API_URL=fake_arxiv.api_url
+    )
+    assert code == 0
+    assert "Non-commutative <geometry> & strings" in parse_html(out.strip()).text
+
+
+async def test_markdown_card_with_llm_and_language(fake_arxiv: FakeArxiv, fake_llm: FakeOpenAI) -> None:
+    code, out, _ = await run_cli(
+        "summarize",
+        "2402.01349",
+        "--format",
+        "markdown",
+        "--lang",
+        "zh",
+        ARXIV_API_URL=fake_arxiv.api_url,
+        OPENAI_BASE_URL=fake_llm.base_url,
+        OPENAI_API_KEY=fake_llm.api_key,
+        LLM_MODEL="fake-model-1",
+    )
+    assert code == 0
+    assert out.startswith("## [Beyond the Answers")
+    assert "**Abstract \\(Simplified Chinese\\)**" in out
+    assert "Summary by fake\\-model\\-1" in out
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("summarize", "not-an-id"), "not an arXiv id"),
+        (("summarize", "2402.01349", "--lang", "english"), "two-letter code"),
+        (("summarize", "2402.01349", "--format", "pdf"), "invalid choice"),
+        (("run",), "Set TELEGRAM_BOT_TOKEN"),
+    ],
+)
+async def test_usage_errors_exit_2(args: tuple[str, ...], message: str) -> None:
+    code, out, err = await run_cli(*args)
+    assert code == 2
+    assert message in err
+    assert out == ""
+
+
+async def test_bad_configuration_is_explained() -> None:
+    code, _, err = await run_cli("summarize", "2402.01349", DIGEST_TIME="25:61", REDIS_URL="localhost")
+    assert code == 2
+    assert "DIGEST_TIME:" in err
+    assert "REDIS_URL:" in err
+
+
+async def test_arxiv_errors_exit_1(fake_arxiv: FakeArxiv) -> None:
+    code, _, err = await run_cli("summarize", "2402.99999", ARXIV_API_URL=fake_arxiv.api_url)
+    assert (code, "no paper 2402.99999" in err) == (1, True)
+    fake_arxiv.mode = "503"
+    code, _, err = await run_cli(
+        "summarize", "2402.01349", ARXIV_API_URL=fake_arxiv.api_url, ARXIV_REQUEST_INTERVAL_SECONDS="0"
+    )
+    assert (code, "arXiv is unavailable" in err) == (1, True)
