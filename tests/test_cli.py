@@ -38,7 +38,7 @@ async def test_text_card_on_embedded_defaults(fake_arxiv: FakeArxiv) -> None:
     code, out, err = await run_cli("summarize", "2402.01349", ARXIV_API_URL=fake_arxiv.api_url)
     assert code == 0, err
     assert out.startswith("Beyond the Answers: Reviewing the Rationality")
-    assert "TL;DR: In the field of natural language processing" in out
+    assert "TL;DR: This study first investigates the limitations of MCQA" in out
     assert "Extractive summary: sentences taken from the abstract" in out
     assert "arXiv: https://arxiv.org/abs/2402.01349" in out
     assert "nothing will persist" in err

@@ -16,6 +16,12 @@ _FINDING_WORDS = re.compile(
     re.IGNORECASE,
 )
 
+_CONTRIBUTION = re.compile(
+    r"\b(we (?:propose|present|introduce|develop|study|investigate|show)|this (?:paper|work|study)|"
+    r"in this (?:paper|work))\b",
+    re.IGNORECASE,
+)
+
 MAX_TLDR = 280
 MAX_SUMMARY = 900
 MAX_TAKEAWAYS = 5
@@ -46,16 +52,18 @@ class ExtractiveSummarizer:
     def build(self, paper: Paper, language: str, fallback_reason: str | None = None) -> Summary:
         """Synchronous core, also used as the fallback when a model fails."""
         sentences = split_sentences(paper.abstract) or [paper.title]
-        tldr = shorten(sentences[0], MAX_TLDR)
-        summary = shorten(" ".join(sentences[:3]), MAX_SUMMARY)
-        rest = sentences[1:]
-        findings = [s for s in rest if _FINDING_WORDS.search(s)]
-        chosen = findings if len(findings) >= 2 else rest
+        # The TL;DR is the sentence that says what the paper does; the summary is the context around it.
+        lead = next((s for s in sentences if _CONTRIBUTION.search(s)), sentences[0])
+        rest = [s for s in sentences if s is not lead]
+        summary_sentences = rest[:3] or [lead]
+        leftover = rest[3:]
+        findings = [s for s in leftover if _FINDING_WORDS.search(s)]
+        chosen = findings if len(findings) >= 2 else leftover or summary_sentences
         takeaways = tuple(shorten(s, 300) for s in chosen[:MAX_TAKEAWAYS])
         return Summary(
-            tldr=tldr,
-            summary=summary,
-            takeaways=takeaways or (tldr,),
+            tldr=shorten(lead, MAX_TLDR),
+            summary=shorten(" ".join(summary_sentences), MAX_SUMMARY),
+            takeaways=takeaways,
             language=language,
             model=EXTRACTIVE_MODEL,
             fallback_reason=fallback_reason,
