@@ -100,7 +100,9 @@ async def measure_concurrent(tg: FakeTelegram, llm: FakeOpenAI, concurrent: int)
 
 def main() -> None:
     """Parse arguments and run."""
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--requests", type=int, default=200, help="cached requests to time (default 200)")
     parser.add_argument("--concurrent", type=int, default=50, help="concurrent requests (default 50)")
     parser.add_argument("--llm-latency", type=float, default=0.5, help="fake LLM latency in s (default 0.5)")
