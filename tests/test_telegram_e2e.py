@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import os
+import signal
+import sys
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
@@ -16,6 +20,7 @@ from tests.fakes.arxiv_api import FakeArxiv
 from tests.fakes.openai_api import FakeOpenAI
 from tests.fakes.telegram_api import BOT_USERNAME, FakeTelegram
 from tests.fakes.telegram_entities import parse_html
+from tests.redis_server import RedisServer
 
 USER = 1001
 
@@ -201,3 +206,43 @@ async def test_token_never_logged(
     assert fake_tg.token not in err
     assert fake_tg.token.split(":")[1] not in err
     assert "/bot***/getMe" in err
+
+
+async def test_redis_outage_gets_an_apology_and_recovers(
+    running: FakeTelegram, redis_server: RedisServer
+) -> None:
+    redis_server.stop()
+    try:
+        reply = await ask(running, "/summarize 2402.01349")
+    finally:
+        redis_server.start()
+    assert "something went wrong on my side" in reply
+    assert "Beyond the Answers" in await ask(running, "/summarize 2402.01349")
+
+
+async def test_python_m_bot_run_serves_and_stops_on_sigterm(
+    fake_tg: FakeTelegram, fake_arxiv: FakeArxiv, redis_server: RedisServer
+) -> None:
+    env = {k: v for k, v in os.environ.items() if k.upper() not in {"OPENAI_API_KEY", "OPENAI_BASE_URL"}}
+    env.update(
+        TELEGRAM_BOT_TOKEN=fake_tg.token,
+        TELEGRAM_API_URL=fake_tg.api_url,
+        REDIS_URL=redis_server.url,
+        ARXIV_API_URL=fake_arxiv.api_url,
+        ARXIV_REQUEST_INTERVAL_SECONDS="0",
+    )
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run", env=env, stderr=asyncio.subprocess.PIPE
+    )
+    try:
+        reply = await ask(fake_tg, "/summarize 2402.01349")
+        assert "Extractive summary" in reply
+        process.send_signal(signal.SIGTERM)
+        _, err = await asyncio.wait_for(process.communicate(), 30)
+    finally:
+        if process.returncode is None:
+            process.kill()
+    assert process.returncode == 0
+    log = err.decode()
+    assert "is polling" in log
+    assert fake_tg.token not in log
