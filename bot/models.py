@@ -89,6 +89,7 @@ class Card:
 
 
 Platform = Literal["telegram", "discord", "cli"]
+ChatKind = Literal["private", "group", "channel"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
 
-from bot.models import ChatRef, UserRef
+from bot.models import ChatKind, ChatRef, UserRef
 from bot.services import Services
-
-ChatKind = Literal["private", "group", "channel"]
 
 
 @dataclass(frozen=True, slots=True)

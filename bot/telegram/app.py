@@ -19,11 +19,10 @@ from telegram.ext import (
 )
 from telegram.ext import filters as tg_filters
 
-from bot.models import ChatRef, TextReply, UserRef
+from bot.models import ChatKind, ChatRef, TextReply, UserRef
 from bot.services import Services
 from bot.telegram.send import send_reply, typing
 from handlers import COMMANDS, Command, CommandContext
-from handlers.context import ChatKind
 from handlers.summarize import summarize_link
 
 log = logging.getLogger(__name__)

@@ -1,0 +1,147 @@
+"""Per-chat settings: the values, their validation and canonical forms."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import timedelta, timezone, tzinfo
+from functools import cache
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+_ISO_639_1_CODES = """
+aa ab ae af ak am an ar as av ay az ba be bg bh bi bm bn bo br bs ca ce ch co cr cs cu cv cy da
+de dv dz ee el en eo es et eu fa ff fi fj fo fr fy ga gd gl gn gu gv ha he hi ho hr ht hu hy hz
+ia id ie ig ii ik io is it iu ja jv ka kg ki kj kk kl km kn ko kr ks ku kv kw ky la lb lg li ln
+lo lt lu lv mg mh mi mk ml mn mr ms mt my na nb nd ne ng nl nn no nr nv ny oc oj om or os pa pi
+pl ps pt qu rm rn ro ru rw sa sc sd se sg si sk sl sm sn so sq sr ss st su sv sw ta te tg th ti
+tk tl tn to tr ts tt tw ty ug uk ur uz ve vi vo wa wo xh yi yo za zh zu
+"""
+ISO_639_1 = frozenset(_ISO_639_1_CODES.split())
+
+Style = Literal["cards", "compact"]
+STYLES: tuple[Style, ...] = ("cards", "compact")
+SETTING_KEYS = ("language", "time", "timezone", "max_papers", "style")
+MAX_PAPERS_RANGE = (1, 50)
+DEFAULT_MAX_PAPERS = 10
+
+_TIME = re.compile(r"^(\d{1,2})[:.h](\d{2})$")
+_OFFSET = re.compile(r"^(?:UTC|GMT)?\s*([+-])\s*(\d{1,2})(?::?(\d{2}))?$", re.IGNORECASE)
+
+
+class SettingError(ValueError):
+    """A setting value is invalid; the message explains it and shows an example."""
+
+
+@dataclass(frozen=True, slots=True)
+class ChatSettings:
+    """What a chat chose (or inherited) for its digests."""
+
+    language: str
+    time: str
+    timezone: str
+    max_papers: int = DEFAULT_MAX_PAPERS
+    style: Style = "cards"
+    paused: bool = False
+
+
+def parse_language(text: str) -> str:
+    """An ISO 639-1 code such as `zh`; accepts tags like `pt-BR` by their primary subtag."""
+    code = text.strip().lower().replace("_", "-").split("-")[0]
+    if code not in ISO_639_1:
+        raise SettingError(f"{text.strip()!r} is not an ISO 639-1 language code — try en, zh, de or es")
+    return code
+
+
+def parse_time(text: str) -> str:
+    """A 24-hour time as HH:MM (accepts 8:30, 08.30, 8h30)."""
+    match = _TIME.match(text.strip())
+    if match is None or int(match.group(1)) > 23 or int(match.group(2)) > 59:
+        raise SettingError(f"{text.strip()!r} is not a time — use HH:MM on a 24-hour clock, e.g. 08:30")
+    return f"{int(match.group(1)):02d}:{match.group(2)}"
+
+
+@cache
+def _zones_by_lower() -> dict[str, str]:
+    return {name.lower(): name for name in available_timezones()}
+
+
+def parse_timezone(text: str) -> str:
+    """An IANA zone (`Asia/Shanghai`, any case) or a fixed offset (`UTC+8` → `UTC+08:00`)."""
+    stripped = text.strip()
+    if stripped.upper() in {"UTC", "GMT", "Z"}:
+        return "UTC"
+    match = _OFFSET.match(stripped)
+    if match:
+        sign, hours, minutes = match.group(1), int(match.group(2)), int(match.group(3) or 0)
+        total = (hours * 60 + minutes) * (1 if sign == "+" else -1)
+        if minutes not in {0, 15, 30, 45} or not -12 * 60 <= total <= 14 * 60:
+            raise SettingError(f"{stripped!r} is not a real UTC offset — offsets run from UTC-12 to UTC+14")
+        return "UTC" if total == 0 else f"UTC{sign}{hours:02d}:{minutes:02d}"
+    name = _zones_by_lower().get(stripped.lower())
+    if name is None:
+        raise SettingError(
+            f"{stripped!r} is not a time zone — use a name like Asia/Shanghai or an offset like UTC+8"
+        )
+    return name
+
+
+def tzinfo_for(name: str) -> tzinfo:
+    """The tzinfo for a canonical time zone value."""
+    match = _OFFSET.match(name)
+    if match:
+        sign = 1 if match.group(1) == "+" else -1
+        delta = timedelta(hours=int(match.group(2)), minutes=int(match.group(3) or 0))
+        return timezone(sign * delta, name)
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise SettingError(f"unknown time zone {name!r}") from exc
+
+
+def parse_max_papers(text: str) -> str:
+    """A whole number of papers per digest, from 1 to 50."""
+    low, high = MAX_PAPERS_RANGE
+    stripped = text.strip()
+    if not stripped.isdigit() or not low <= int(stripped) <= high:
+        raise SettingError(f"{stripped!r} is not a number of papers from {low} to {high}, e.g. 20")
+    return str(int(stripped))
+
+
+def parse_style(text: str) -> str:
+    """`cards` (a card per paper) or `compact` (a table of one-line TL;DRs)."""
+    style = text.strip().lower()
+    if style not in STYLES:
+        raise SettingError(f"{text.strip()!r} is not a style — use cards or compact")
+    return style
+
+
+PARSERS = {
+    "language": parse_language,
+    "time": parse_time,
+    "timezone": parse_timezone,
+    "max_papers": parse_max_papers,
+    "style": parse_style,
+}
+
+
+def parse_setting(key: str, value: str) -> tuple[str, str]:
+    """Validate `/settings <key> <value>`; returns (key, canonical value) or raises SettingError."""
+    name = key.strip().lower().replace("-", "_")
+    parser = PARSERS.get(name)
+    if parser is None:
+        raise SettingError(
+            f"there is no setting {key.strip()!r} — the settings are {', '.join(SETTING_KEYS)}"
+        )
+    if not value.strip():
+        raise SettingError(f"{name} needs a value, e.g. {EXAMPLES[name]}")
+    return name, parser(value)
+
+
+EXAMPLES = {
+    "language": "/settings language zh",
+    "time": "/settings time 08:30",
+    "timezone": "/settings timezone Asia/Shanghai",
+    "max_papers": "/settings max_papers 20",
+    "style": "/settings style compact",
+}

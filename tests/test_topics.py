@@ -1,0 +1,159 @@
+"""Topic parsing: canonical forms, friendly errors, and properties over random input."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.topics import MAX_TOPIC_LENGTH, Topic, TopicError, parse_topic
+from bot.topics.query import All, Any, Node, Term, Without, normalise, parse_query, render
+from bot.topics.taxonomy_data import ARCHIVES, CATEGORIES
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "canonical"),
+    [
+        ("cs.CL", "category", "cs.CL"),
+        ("  CS.cl ", "category", "cs.CL"),
+        ("cat:cs.cl", "category", "cs.CL"),
+        ("math.AP", "category", "math.AP"),
+        ("astro-ph.GA", "category", "astro-ph.GA"),
+        ("cs", "category", "cs"),
+        ("hep-th", "category", "hep-th"),
+        ("few-shot learning", "query", 'all:"few-shot learning"'),
+        ('"few-shot" AND cat:cs.LG', "query", 'all:"few-shot" AND cat:cs.LG'),
+        ('cat:cs.LG AND "Few-Shot"', "query", 'all:"few-shot" AND cat:cs.LG'),
+        ('ti:"Large Language Models" ANDNOT au:smith', "query", 'ti:"large language models" ANDNOT au:smith'),
+        (
+            "ti:transformer OR (au:hinton AND cat:cs.LG)",
+            "query",
+            "(au:hinton AND cat:cs.LG) OR ti:transformer",
+        ),
+        ("(ti:a AND ti:b) AND ti:a", "query", "ti:a AND ti:b"),
+        ("abs:diffusion OR abs:diffusion", "query", "abs:diffusion"),
+        ("node.js", "query", "all:node.js"),
+    ],
+)
+def test_canonical_forms(text: str, kind: str, canonical: str) -> None:
+    assert parse_topic(text) == Topic(kind, canonical)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "no topic"),
+        ("cs.CLL", "Did you mean cs.CL"),
+        ("cat:cs.XY", "not an arXiv category"),
+        ('"few-shot', "quote is not closed"),
+        ("(ti:a OR ti:b", "( is not closed"),
+        ("ti:a)", ") without a matching ("),
+        ("foo:bar", "unknown field foo:"),
+        ("ti:", "ti: needs a word"),
+        ("AND ti:a", "AND needs a term on both sides"),
+        ("ti:a OR", "ends with an operator"),
+        ("ti:a ti:b", "put AND, OR or ANDNOT before"),
+        ('""', "empty phrase"),
+        ("x" * (MAX_TOPIC_LENGTH + 1), f"at most {MAX_TOPIC_LENGTH} characters"),
+    ],
+)
+def test_errors_explain_themselves(text: str, message: str) -> None:
+    with pytest.raises(TopicError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        parse_topic(text)
+
+
+def test_whole_taxonomy_is_accepted() -> None:
+    for name in [*ARCHIVES, *CATEGORIES]:
+        assert parse_topic(name.upper()) == Topic("category", name)
+
+
+def test_labels_and_api_queries() -> None:
+    topic = parse_topic("cs.CL")
+    assert topic.label == "cs.CL (Computation and Language)"
+    assert topic.api_query == "cat:cs.CL"
+    assert parse_topic("few-shot").api_query == 'all:"few-shot"'
+
+
+_pieces = st.sampled_from(
+    [
+        "ti:",
+        "abs:",
+        "au:",
+        "cat:",
+        "all:",
+        "foo:",
+        "AND",
+        "OR",
+        "ANDNOT",
+        "and",
+        "(",
+        ")",
+        '"',
+        " ",
+        " ",
+        " ",
+        "cs.CL",
+        "cs.LG",
+        "math",
+        "few-shot",
+        "learning",
+        "Transformer",
+        "x",
+        "é",
+        "İ",
+        "\t",
+        ".",
+        "-",
+        ":",
+    ]
+)
+topic_texts = st.lists(_pieces, max_size=30).map("".join) | st.text(max_size=250)
+
+
+def topic_or_reason(text: str) -> Topic | str:
+    """The parsed topic, or why it was rejected."""
+    try:
+        return parse_topic(text)
+    except TopicError as exc:
+        return str(exc)
+
+
+@settings(max_examples=400, deadline=None)
+@given(topic_texts)
+def test_parser_never_crashes_and_canonical_form_is_stable(text: str) -> None:
+    topic = topic_or_reason(text)
+    if isinstance(topic, str):
+        assert topic  # every rejection explains itself
+        return
+    again = parse_topic(topic.canonical)
+    assert again == topic
+    assert parse_topic(again.canonical) == again
+
+
+@given(
+    st.text(min_size=MAX_TOPIC_LENGTH + 1, max_size=400).filter(lambda t: len(t.strip()) > MAX_TOPIC_LENGTH)
+)
+def test_overlong_input_is_rejected(text: str) -> None:
+    with pytest.raises(TopicError, match="at most"):
+        parse_topic(text)
+
+
+values = st.text(alphabet="abcxyz-. 12", min_size=1, max_size=12).filter(lambda v: v.strip())
+terms = st.builds(
+    Term, st.sampled_from(["ti", "abs", "au", "all"]), values.map(lambda v: " ".join(v.split()))
+)
+nodes: st.SearchStrategy[Node] = st.recursive(
+    terms,
+    lambda children: st.one_of(
+        st.builds(lambda items: All(tuple(items)), st.lists(children, min_size=2, max_size=3)),
+        st.builds(lambda items: Any(tuple(items)), st.lists(children, min_size=2, max_size=3)),
+        st.builds(Without, children, children),
+    ),
+    max_leaves=8,
+)
+
+
+@given(nodes)
+def test_render_then_parse_is_identity_on_normal_forms(node: Node) -> None:
+    normal = normalise(node)
+    assert parse_query(render(normal)) == normal
