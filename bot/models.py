@@ -150,15 +150,24 @@ def link(text: str, url: str) -> Span:
 
 
 @dataclass(frozen=True, slots=True)
+class Button:
+    """An inline button; `payload` comes back to handlers.buttons when it is pressed (at most 64 bytes)."""
+
+    label: str
+    payload: str
+
+
+@dataclass(frozen=True, slots=True)
 class TextReply:
     """A reply made of styled spans; paragraphs are separated by blank lines inside the spans."""
 
     spans: tuple[Span, ...]
+    buttons: tuple[Button, ...] = ()
 
     @classmethod
-    def of(cls, *spans: Span | str) -> TextReply:
+    def of(cls, *spans: Span | str, buttons: tuple[Button, ...] = ()) -> TextReply:
         """Build a reply from spans, with bare strings taken as plain text."""
-        return cls(tuple(plain(s) if isinstance(s, str) else s for s in spans))
+        return cls(tuple(plain(s) if isinstance(s, str) else s for s in spans), buttons)
 
     def plain_text(self) -> str:
         """The reply without styling, e.g. for logs and plain-text platforms."""

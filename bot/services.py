@@ -10,6 +10,7 @@ from redis.asyncio import Redis
 from bot.arxiv_client import ArxivClient
 from bot.cache import SharedCache
 from bot.cards import CardMaker
+from bot.chat_store import ChatStore, RedisChatStore
 from bot.papers import PaperService
 from bot.ratelimit import RateLimiter
 from bot.settings import Settings
@@ -28,6 +29,7 @@ class Services:
     summarizer: Summarizer
     cards: CardMaker
     summarize_limit: RateLimiter
+    chats: ChatStore
 
     async def aclose(self) -> None:
         """Release network resources."""
@@ -69,4 +71,5 @@ def build_services(settings: Settings, redis: Redis | None = None) -> Services:
         summarizer=summarizer,
         cards=CardMaker(PaperService(cache, keys, arxiv), summaries),
         summarize_limit=RateLimiter(redis, keys, "summarize", settings.summarize_per_minute),
+        chats=RedisChatStore(redis, settings.redis_key_prefix),
     )

@@ -52,6 +52,8 @@ class Settings(BaseSettings):
     digest_timezone: str = "UTC"
 
     summarize_per_minute: int = Field(default=5, ge=1, le=1000)
+    max_topics_per_chat: int = Field(default=25, ge=1, le=500)
+    chat_retention_days: int = Field(default=30, ge=1, le=3650)
     summary_cache_days: int = Field(default=30, ge=1, le=3650)
     log_level: str = "INFO"
 

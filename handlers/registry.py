@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 from bot.models import Reply
 from handlers import help as help_handlers
+from handlers import settings as settings_handlers
+from handlers import subscriptions as subscription_handlers
 from handlers import summarize as summarize_handlers
 from handlers.context import CommandContext
 
@@ -25,11 +27,14 @@ class Command:
 
 COMMANDS: tuple[Command, ...] = (
     Command(
-        "summarize",
-        "Summary card for an arXiv paper: /summarize 2402.01349",
-        summarize_handlers.summarize,
-        slow=True,
+        "summarize", "Summary card of a paper: /summarize 2402.01349", summarize_handlers.summarize, slow=True
     ),
+    Command("subscribe", "Follow a category or query: /subscribe cs.CL", subscription_handlers.subscribe),
+    Command("unsubscribe", "Stop following a topic: /unsubscribe cs.CL", subscription_handlers.unsubscribe),
+    Command("topics", "The topics this chat follows", subscription_handlers.topics),
+    Command("settings", "Show or change settings: /settings time 08:30", settings_handlers.settings),
+    Command("pause", "Pause daily digests", settings_handlers.pause),
+    Command("resume", "Resume daily digests", settings_handlers.resume),
     Command("help", "What I can do, with examples", help_handlers.help_command),
     Command("start", "Start talking to the bot", help_handlers.start),
 )

@@ -85,7 +85,7 @@ async def summarize(ctx: CommandContext) -> Reply:
         )
 
     try:
-        card = await ctx.services.cards.card(arxiv_id.id, ctx.language)
+        card = await ctx.services.cards.card(arxiv_id.id, await ctx.language())
     except ArxivError as exc:
         return lookup_failure_reply(arxiv_id.id, exc)
     return CardsReply((card,))

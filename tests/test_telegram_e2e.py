@@ -68,7 +68,17 @@ async def test_summarize_yields_one_valid_html_card(running: FakeTelegram, fake_
 
 
 async def test_command_menu_is_published(running: FakeTelegram) -> None:
-    assert [c["command"] for c in running.commands] == ["summarize", "help", "start"]
+    assert [c["command"] for c in running.commands] == [
+        "summarize",
+        "subscribe",
+        "unsubscribe",
+        "topics",
+        "settings",
+        "pause",
+        "resume",
+        "help",
+        "start",
+    ]
 
 
 async def test_start_and_help(running: FakeTelegram) -> None:

@@ -1,66 +1,59 @@
-"""Building and running the python-telegram-bot Application."""
+"""Building and running the python-telegram-bot Application: updates in, replies out, nothing else."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
-from telegram import BotCommand, Update
+from telegram import BotCommand, Chat, ChatMember, Message, Update
+from telegram.error import ChatMigrated, Forbidden, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
     ApplicationBuilder,
+    CallbackQueryHandler,
+    ChatMemberHandler,
     CommandHandler,
     ContextTypes,
     MessageHandler,
 )
 from telegram.ext import filters as tg_filters
 
-from bot.models import ChatKind, ChatRef, TextReply, UserRef
+from bot.chat_settings import SettingError, parse_language
+from bot.models import ChatKind, ChatRef, Reply, TextReply, UserRef
 from bot.services import Services
-from bot.telegram.send import send_reply, typing
+from bot.telegram.send import edit_reply, send_reply, typing
 from handlers import COMMANDS, Command, CommandContext
+from handlers.context import AdminCheckError
+from handlers.lifecycle import bot_removed, bot_restored, chat_migrated
+from handlers.subscriptions import UNSUBSCRIBE_PREFIX, unsubscribe_button
 from handlers.summarize import summarize_link
 
 log = logging.getLogger(__name__)
 
 TelegramApp = Application[Any, Any, Any, Any, Any, Any]
+Handler = Callable[[CommandContext], Awaitable[Reply | None]]
 
 SORRY = TextReply.of("Sorry — something went wrong on my side. Please try again in a minute.")
+ANONYMOUS_ADMIN_BOT_ID = 1087968824  # "GroupAnonymousBot", the sender of anonymous admins' messages
 _COMMAND_UPDATES = tg_filters.UpdateType.MESSAGE | tg_filters.UpdateType.CHANNEL_POST
+_ADMIN_STATUSES = {ChatMember.OWNER, ChatMember.ADMINISTRATOR}
 
 
-def _chat_kind(chat_type: str) -> ChatKind:
-    if chat_type == "private":
+def chat_kind(chat_type: str) -> ChatKind:
+    """Telegram's chat types in our three kinds (groups and supergroups behave alike)."""
+    if chat_type == Chat.PRIVATE:
         return "private"
-    if chat_type == "channel":
+    if chat_type == Chat.CHANNEL:
         return "channel"
     return "group"
 
 
-def command_context(update: Update, services: Services) -> CommandContext | None:
-    """Translate a message or channel post into a CommandContext; None if it carries no text."""
-    message = update.effective_message
-    chat = update.effective_chat
-    if message is None or chat is None or message.text is None:
-        return None
-    text = message.text
-    if text.startswith("/"):
-        parts = text.split(maxsplit=1)
-        text = parts[1] if len(parts) > 1 else ""
-    sender = update.effective_user
-    user = UserRef("telegram", sender.id, sender.language_code) if sender else None
-    return CommandContext(
-        chat=ChatRef("telegram", chat.id),
-        chat_kind=_chat_kind(chat.type),
-        user=user,
-        args=text,
-        language=services.settings.default_language,
-        services=services,
-    )
+def _ref(chat_id: int) -> ChatRef:
+    return ChatRef("telegram", chat_id)
 
 
 class TelegramAdapter:
@@ -81,10 +74,13 @@ class TelegramAdapter:
             .concurrent_updates(True)  # noqa: FBT003 - PTB's builder API
             .build()
         )
+        app.add_handler(MessageHandler(tg_filters.StatusUpdate.MIGRATE, self._on_migrate))
         for command in COMMANDS:
             app.add_handler(CommandHandler(command.name, self._callback(command), filters=_COMMAND_UPDATES))
         private_text = tg_filters.ChatType.PRIVATE & tg_filters.TEXT & ~tg_filters.COMMAND
         app.add_handler(MessageHandler(private_text, self._on_private_text))
+        app.add_handler(CallbackQueryHandler(self._on_button))
+        app.add_handler(ChatMemberHandler(self._on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
         app.add_error_handler(self._on_error)
         return app
 
@@ -92,6 +88,44 @@ class TelegramAdapter:
     async def publish_commands(app: TelegramApp) -> None:
         """Set the chat's command menu (setMyCommands) from the command table."""
         await app.bot.set_my_commands([BotCommand(c.name, c.description) for c in COMMANDS])
+
+    # ----- updates in ----------------------------------------------------------------------------
+    def context(self, update: Update, args: str, bot: Any) -> CommandContext | None:
+        """Translate a message, channel post or button press into a CommandContext."""
+        chat = update.effective_chat
+        if chat is None:
+            return None
+        sender = update.effective_user
+        message = update.effective_message
+        user = UserRef("telegram", sender.id, sender.language_code) if sender else None
+        default_language = self._services.settings.default_language
+        if chat.type == Chat.PRIVATE and sender is not None and sender.language_code:
+            with contextlib.suppress(SettingError):
+                default_language = parse_language(sender.language_code)
+
+        async def is_admin() -> bool:
+            pressed = update.callback_query is not None  # a button's message is the bot's, not the sender's
+            sender_chat = None if pressed or message is None else message.sender_chat
+            if sender_chat is not None:
+                return sender_chat.id == chat.id  # an anonymous admin posts as the group itself
+            if sender is None or sender.id == ANONYMOUS_ADMIN_BOT_ID:
+                return False
+            try:
+                member = await bot.get_chat_member(chat.id, sender.id)
+            except TelegramError as exc:
+                raise AdminCheckError(str(exc)) from exc
+            return member.status in _ADMIN_STATUSES
+
+        return CommandContext(
+            chat=_ref(chat.id),
+            chat_kind=chat_kind(chat.type),
+            user=user,
+            args=args,
+            default_language=default_language,
+            services=self._services,
+            title=chat.title,
+            is_admin=is_admin,
+        )
 
     def _callback(self, command: Command) -> Any:
         async def callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -103,11 +137,17 @@ class TelegramAdapter:
         await self._run(update, context, summarize_link, slow=True)
 
     async def _run(
-        self, update: Update, context: ContextTypes.DEFAULT_TYPE, handler: Any, *, slow: bool
+        self, update: Update, context: ContextTypes.DEFAULT_TYPE, handler: Handler, *, slow: bool
     ) -> None:
-        ctx = command_context(update, self._services)
         message = update.effective_message
-        if ctx is None or message is None:
+        if message is None or message.text is None:
+            return
+        text = message.text
+        if text.startswith("/"):
+            parts = text.split(maxsplit=1)
+            text = parts[1] if len(parts) > 1 else ""
+        ctx = self.context(update, text, context.bot)
+        if ctx is None:
             return
         if slow:
             async with typing(context.bot, ctx.chat.chat_id):
@@ -115,7 +155,57 @@ class TelegramAdapter:
         else:
             reply = await handler(ctx)
         if reply is not None:
-            await send_reply(context.bot, ctx.chat.chat_id, reply, reply_to=message.message_id)
+            await self.deliver(context.bot, ctx.chat, reply, reply_to=message.message_id)
+
+    async def _on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.callback_query
+        if query is None or query.data is None:
+            return
+        ctx = self.context(update, "", context.bot)
+        if ctx is None or not query.data.startswith(UNSUBSCRIBE_PREFIX):
+            await query.answer()
+            return
+        notice, refreshed = await unsubscribe_button(ctx, query.data.removeprefix(UNSUBSCRIBE_PREFIX))
+        await query.answer(notice[:200])
+        if refreshed is not None and isinstance(query.message, Message):
+            await edit_reply(context.bot, query.message.chat_id, query.message.message_id, refreshed)
+
+    async def _on_my_chat_member(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        change = update.my_chat_member
+        if change is None:
+            return
+        chat = _ref(change.chat.id)
+        member = change.new_chat_member
+        if member.status in {ChatMember.BANNED, ChatMember.LEFT}:
+            await bot_removed(
+                self._services, chat, "blocked" if change.chat.type == Chat.PRIVATE else "removed"
+            )
+        elif change.chat.type == Chat.CHANNEL and not getattr(member, "can_post_messages", False):
+            await bot_removed(self._services, chat, "cannot post in the channel")
+        else:
+            await bot_restored(self._services, chat)
+
+    async def _on_migrate(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.effective_message
+        if message is None:
+            return
+        if message.migrate_to_chat_id is not None:
+            await chat_migrated(self._services, _ref(message.chat_id), _ref(message.migrate_to_chat_id))
+        elif message.migrate_from_chat_id is not None:
+            await chat_migrated(self._services, _ref(message.migrate_from_chat_id), _ref(message.chat_id))
+
+    # ----- replies out ---------------------------------------------------------------------------
+    async def deliver(self, bot: Any, chat: ChatRef, reply: Reply, reply_to: int | None = None) -> None:
+        """Send a reply, following a chat's migration once and deactivating chats that refuse us."""
+        try:
+            await send_reply(bot, chat.chat_id, reply, reply_to=reply_to)
+        except ChatMigrated as exc:
+            new = _ref(exc.new_chat_id)
+            await chat_migrated(self._services, chat, new)
+            await send_reply(bot, new.chat_id, reply)
+        except Forbidden as exc:
+            log.info("Chat %s refuses messages: %s", chat.key(), exc.message)
+            await bot_removed(self._services, chat, "forbidden")
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         log.error("Unhandled error while processing an update", exc_info=context.error)

@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 
-from telegram import Bot, LinkPreviewOptions, ReplyParameters
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, ReplyParameters
 from telegram.constants import ChatAction, ParseMode
 
 from bot.models import CardsReply, Reply, TextReply
@@ -23,9 +23,19 @@ def render(reply: Reply) -> list[str]:
     return telegram_html.render_cards(reply.cards, reply.intro)
 
 
+def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
+    """The reply's buttons, one per row, or None."""
+    if not isinstance(reply, TextReply) or not reply.buttons:
+        return None
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(button.label, callback_data=button.payload)] for button in reply.buttons]
+    )
+
+
 async def send_reply(bot: Bot, chat_id: int, reply: Reply, reply_to: int | None = None) -> None:
-    """Send every message of a reply in order; the first one answers `reply_to` when given."""
-    for index, text in enumerate(render(reply)):
+    """Send every message of a reply in order; the first answers `reply_to`, the last carries buttons."""
+    messages = render(reply)
+    for index, text in enumerate(messages):
         parameters = None
         if reply_to is not None and index == 0:
             parameters = ReplyParameters(message_id=reply_to, allow_sending_without_reply=True)
@@ -35,7 +45,20 @@ async def send_reply(bot: Bot, chat_id: int, reply: Reply, reply_to: int | None 
             parse_mode=ParseMode.HTML,
             link_preview_options=LinkPreviewOptions(is_disabled=True),
             reply_parameters=parameters,
+            reply_markup=keyboard(reply) if index == len(messages) - 1 else None,
         )
+
+
+async def edit_reply(bot: Bot, chat_id: int, message_id: int, reply: TextReply) -> None:
+    """Replace a message's text and buttons (a reply that no longer fits one message is cut to the first)."""
+    await bot.edit_message_text(
+        chat_id=chat_id,
+        message_id=message_id,
+        text=render(reply)[0],
+        parse_mode=ParseMode.HTML,
+        link_preview_options=LinkPreviewOptions(is_disabled=True),
+        reply_markup=keyboard(reply),
+    )
 
 
 @contextlib.asynccontextmanager

@@ -1,0 +1,85 @@
+"""/settings, /pause and /resume."""
+
+from __future__ import annotations
+
+from bot.chat_settings import EXAMPLES, SETTING_KEYS, ChatSettings, SettingError, parse_setting
+from bot.models import Span, TextReply, bold, code
+from bot.summarizer.languages import language_name
+from handlers.context import CommandContext
+from handlers.permissions import refusal
+
+
+def _describe(settings: ChatSettings) -> list[Span | str]:
+    values = {
+        "language": f"{settings.language} ({language_name(settings.language)})",
+        "time": settings.time,
+        "timezone": settings.timezone,
+        "max_papers": str(settings.max_papers),
+        "style": settings.style,
+    }
+    spans: list[Span | str] = []
+    for key in SETTING_KEYS:
+        spans += ["• ", code(key), f": {values[key]}\n"]
+    spans += ["• digests: ", "paused" if settings.paused else "active", "\n"]
+    return spans
+
+
+async def settings(ctx: CommandContext) -> TextReply:
+    """Show the settings, or change one: /settings <key> <value>."""
+    args = ctx.args.strip()
+    if not args:
+        state = await ctx.state()
+        current = state.settings if state else ctx.defaults()
+        return TextReply.of(
+            bold("Settings of this chat"),
+            "\n",
+            *_describe(current),
+            "\nChange one with ",
+            code("/settings <key> <value>"),
+            ", e.g. ",
+            code(EXAMPLES["time"]),
+            " or ",
+            code(EXAMPLES["style"]),
+            ".",
+        )
+    key, _, value = args.partition(" ")
+    try:
+        name, canonical = parse_setting(key, value)
+    except SettingError as exc:
+        return TextReply.of(f"That didn't work: {exc}. For example: ", code(EXAMPLES["timezone"]), ".")
+    if (refused := await refusal(ctx)) is not None:
+        return refused
+    await ctx.ensure_state()
+    state = await ctx.services.chats.set_setting(ctx.chat, name, canonical)
+    shown = f"{canonical} ({language_name(canonical)})" if name == "language" else canonical
+    extra = ""
+    if name in {"time", "timezone"}:
+        extra = f" Digests arrive daily at {state.settings.time} ({state.settings.timezone})."
+    return TextReply.of("✅ ", code(name), " is now ", bold(shown), f".{extra}")
+
+
+async def _set_paused(ctx: CommandContext, *, paused: bool) -> TextReply:
+    if (refused := await refusal(ctx)) is not None:
+        return refused
+    state = await ctx.ensure_state()
+    if state.settings.paused == paused:
+        return TextReply.of("Digests are already paused." if paused else "Digests are already active.")
+    await ctx.services.chats.set_setting(ctx.chat, "paused", "1" if paused else "0")
+    count = len(await ctx.services.chats.topics(ctx.chat))
+    if paused:
+        return TextReply.of(
+            f"⏸ Digests paused. Your {count} topic(s) are kept; ", code("/resume"), " restarts them."
+        )
+    return TextReply.of(
+        f"▶️ Digests resumed for {count} topic(s), daily at {state.settings.time} ({state.settings.timezone})."
+    )
+
+
+async def pause(ctx: CommandContext) -> TextReply:
+    """Stop daily digests, keeping the topics."""
+    return await _set_paused(ctx, paused=True)
+
+
+async def resume(ctx: CommandContext) -> TextReply:
+    """Restart daily digests."""
+    return await _set_paused(ctx, paused=False)
