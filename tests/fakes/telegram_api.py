@@ -18,6 +18,21 @@ from aiohttp import web
 from tests.fakes.server import LocalServer
 from tests.fakes.telegram_entities import EntityParseError, parse_html, utf16_len
 
+ANONYMOUS_ADMIN_ID = 1087968824
+ADMIN_RIGHTS = {
+    "can_be_edited": False,
+    "is_anonymous": False,
+    "can_manage_chat": True,
+    "can_delete_messages": True,
+    "can_manage_video_chats": True,
+    "can_restrict_members": True,
+    "can_promote_members": False,
+    "can_change_info": True,
+    "can_invite_users": True,
+    "can_post_stories": False,
+    "can_edit_stories": False,
+    "can_delete_stories": False,
+}
 BOT_ID = 777000111
 BOT_USERNAME = "ArxivDigestTestBot"
 MESSAGE_LIMIT = 4096
@@ -78,6 +93,7 @@ class Chat:
     username: str | None = None
     blocked: bool = False
     migrated_to: int | None = None
+    members: dict[int, str] = field(default_factory=dict)  # user id -> status (default "member")
 
 
 @dataclass
@@ -102,6 +118,8 @@ class FakeTelegram(LocalServer):
     commands: list[dict[str, str]] = field(default_factory=list)
     chats: dict[int, Chat] = field(default_factory=dict)
     failures: list[Failure] = field(default_factory=list)
+    answers: list[str] = field(default_factory=list)
+    edits: list[SentMessage] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self._update_ids = itertools.count(1)
@@ -138,6 +156,19 @@ class FakeTelegram(LocalServer):
         self.chats[chat_id] = chat
         return chat
 
+    def _chat_json(self, chat: Chat) -> dict[str, Any]:
+        data: dict[str, Any] = {"id": chat.id, "type": chat.type}
+        if chat.type == "private":
+            data["first_name"] = "Tester"
+        else:
+            data["title"] = chat.title or f"Chat {chat.id}"
+        return data
+
+    def _user_json(self, user_id: int, language_code: str | None = "en") -> dict[str, Any]:
+        if user_id == ANONYMOUS_ADMIN_ID:
+            return {"id": user_id, "is_bot": True, "first_name": "Group", "username": "GroupAnonymousBot"}
+        return {"id": user_id, "is_bot": False, "first_name": "Tester", "language_code": language_code}
+
     async def push_text(
         self,
         chat_id: int,
@@ -146,6 +177,7 @@ class FakeTelegram(LocalServer):
         user_id: int | None = None,
         language_code: str | None = "en",
         chat_type: str = "private",
+        anonymous_admin: bool = False,
     ) -> int:
         """Queue an update with a message (or channel post) carrying `text`; returns its message id."""
         chat = self.chats.get(chat_id) or self.add_chat(chat_id, chat_type)
@@ -153,27 +185,79 @@ class FakeTelegram(LocalServer):
         message: dict[str, Any] = {
             "message_id": message_id,
             "date": int(time.time()),
-            "chat": {"id": chat.id, "type": chat.type},
+            "chat": self._chat_json(chat),
             "text": text,
         }
-        if chat.type == "private":
-            message["chat"]["first_name"] = "Tester"
-        else:
-            message["chat"]["title"] = chat.title or f"Chat {chat.id}"
-        if chat.type != "channel":
-            uid = user_id if user_id is not None else chat_id
-            message["from"] = {
-                "id": uid,
-                "is_bot": False,
-                "first_name": "Tester",
-                "language_code": language_code,
-            }
+        if anonymous_admin:
+            message["from"] = self._user_json(ANONYMOUS_ADMIN_ID)
+            message["sender_chat"] = self._chat_json(chat)
+        elif chat.type != "channel":
+            message["from"] = self._user_json(user_id if user_id is not None else chat_id, language_code)
         if text.startswith("/"):
             command = text.split(maxsplit=1)[0]
             message["entities"] = [{"type": "bot_command", "offset": 0, "length": utf16_len(command)}]
         kind = "channel_post" if chat.type == "channel" else "message"
         await self.push_update({kind: message})
         return message_id
+
+    async def push_button(self, chat_id: int, user_id: int, message_id: int, data: str) -> None:
+        """Queue a callback query: `user_id` pressed a button with `data` under the bot's message."""
+        chat = self.chats[chat_id]
+        sent = next(m for m in self.sent if m.message_id == message_id)
+        query = {
+            "id": f"cq{next(self._update_ids)}",
+            "from": self._user_json(user_id),
+            "chat_instance": str(chat_id),
+            "data": data,
+            "message": {
+                "message_id": message_id,
+                "date": int(time.time()),
+                "chat": self._chat_json(chat),
+                "from": self._bot_user(),
+                "text": sent.visible_text,
+            },
+        }
+        await self.push_update({"callback_query": query})
+
+    async def push_my_chat_member(
+        self, chat_id: int, old: str, new: str, *, user_id: int = 1, can_post_messages: bool = True
+    ) -> None:
+        """Queue a my_chat_member update: the bot's status in a chat changed from `old` to `new`."""
+        chat = self.chats[chat_id]
+        chat.blocked = new in {"kicked", "left"}
+
+        def member(status: str) -> dict[str, Any]:
+            data: dict[str, Any] = {"status": status, "user": self._bot_user()}
+            if status == "administrator":
+                data.update(ADMIN_RIGHTS, can_post_messages=can_post_messages)
+            if status == "kicked":
+                data["until_date"] = 0
+            return data
+
+        change = {
+            "chat": self._chat_json(chat),
+            "from": self._user_json(user_id),
+            "date": int(time.time()),
+            "old_chat_member": member(old),
+            "new_chat_member": member(new),
+        }
+        await self.push_update({"my_chat_member": change})
+
+    async def migrate_group(self, old_id: int, new_id: int) -> None:
+        """Upgrade a group to a supergroup: the old id stops working and both service messages arrive."""
+        old = self.chats[old_id]
+        new = self.add_chat(new_id, "supergroup", old.title)
+        new.members = dict(old.members)
+        old.migrated_to = new_id
+        for chat, key, value in ((old, "migrate_to_chat_id", new_id), (new, "migrate_from_chat_id", old_id)):
+            message = {
+                "message_id": next(self._message_ids),
+                "date": int(time.time()),
+                "chat": self._chat_json(chat),
+                "from": self._user_json(1),
+                key: value,
+            }
+            await self.push_update({"message": message})
 
     async def push_update(self, payload: dict[str, Any]) -> None:
         """Queue a raw update (update_id is assigned)."""
@@ -327,16 +411,31 @@ class FakeTelegram(LocalServer):
             raise ApiError(403, "Forbidden: bot was kicked from the group chat")
         return chat
 
-    async def _m_sendchataction(self, params: dict[str, Any]) -> Any:
+    async def _m_getchatmember(self, params: dict[str, Any]) -> Any:
         chat = self._chat_for_send(params)
-        action = params.get("action")
-        if action not in _CHAT_ACTIONS:
-            raise ApiError(400, "Bad Request: wrong parameter action in request")
-        self.actions.append((chat.id, str(action)))
+        user_id = int(params["user_id"])
+        status = chat.members.get(user_id, "member")
+        if status == "error":
+            raise ApiError(400, "Bad Request: PARTICIPANT_ID_INVALID")
+        member: dict[str, Any] = {"status": status, "user": self._user_json(user_id)}
+        if status == "administrator":
+            member.update(ADMIN_RIGHTS)
+        if status == "creator":
+            member["is_anonymous"] = False
+        return member
+
+    async def _m_answercallbackquery(self, params: dict[str, Any]) -> Any:
+        if not str(params.get("callback_query_id", "")).startswith("cq"):
+            raise ApiError(
+                400, "Bad Request: query is too old and response timeout expired or query ID is invalid"
+            )
+        if len(str(params.get("text", ""))) > 200:
+            raise ApiError(400, "Bad Request: MESSAGE_TOO_LONG")
+        self.answers.append(str(params.get("text", "")))
         return True
 
-    async def _m_sendmessage(self, params: dict[str, Any]) -> Any:
-        chat = self._chat_for_send(params)
+    def _checked_text(self, params: dict[str, Any]) -> str:
+        """The visible text of an outgoing message, validated like Telegram does."""
         text = params.get("text")
         if not isinstance(text, str) or not text.strip():
             raise ApiError(400, "Bad Request: message text is empty")
@@ -353,6 +452,46 @@ class FakeTelegram(LocalServer):
             raise ApiError(400, "Bad Request: message text is empty")
         if utf16_len(visible) > MESSAGE_LIMIT:
             raise ApiError(400, "Bad Request: message is too long")
+        markup = params.get("reply_markup")
+        if markup is not None:
+            for row in markup.get("inline_keyboard", []):
+                for button in row:
+                    if len(button.get("callback_data", "").encode()) > 64:
+                        raise ApiError(400, "Bad Request: BUTTON_DATA_INVALID")
+        return visible
+
+    async def _m_editmessagetext(self, params: dict[str, Any]) -> Any:
+        chat = self._chat_for_send(params)
+        message_id = int(params.get("message_id", 0))
+        target = next((m for m in self.sent if m.message_id == message_id and m.chat_id == chat.id), None)
+        if target is None:
+            raise ApiError(400, "Bad Request: message to edit not found")
+        visible = self._checked_text(params)
+        if visible == target.visible_text and params.get("reply_markup") == target.params.get("reply_markup"):
+            raise ApiError(400, "Bad Request: message is not modified")
+        target.text, target.visible_text, target.params = params["text"], visible, params
+        self.edits.append(target)
+        return {
+            "message_id": message_id,
+            "date": int(time.time()),
+            "chat": self._chat_json(chat),
+            "from": self._bot_user(),
+            "text": visible,
+        }
+
+    async def _m_sendchataction(self, params: dict[str, Any]) -> Any:
+        chat = self._chat_for_send(params)
+        action = params.get("action")
+        if action not in _CHAT_ACTIONS:
+            raise ApiError(400, "Bad Request: wrong parameter action in request")
+        self.actions.append((chat.id, str(action)))
+        return True
+
+    async def _m_sendmessage(self, params: dict[str, Any]) -> Any:
+        chat = self._chat_for_send(params)
+        visible = self._checked_text(params)
+        text = params["text"]
+        parse_mode = params.get("parse_mode")
         message_id = next(self._message_ids)
         message = SentMessage(message_id, chat.id, text, visible, parse_mode, params, time.monotonic())
         async with self._new_message:
@@ -361,7 +500,7 @@ class FakeTelegram(LocalServer):
         return {
             "message_id": message_id,
             "date": int(time.time()),
-            "chat": {"id": chat.id, "type": chat.type},
+            "chat": self._chat_json(chat),
             "from": self._bot_user(),
             "text": visible,
         }
