@@ -94,6 +94,13 @@ async def run_command(settings: Settings) -> int:
         loop.add_signal_handler(sig, stop.set)
     services = build_services(settings)
     try:
+        purged = await services.chats.purge_inactive(settings.chat_retention_days * 86400)
+        if purged:
+            log.info(
+                "Forgot %d chat(s) that removed the bot over %d days ago",
+                len(purged),
+                settings.chat_retention_days,
+            )
         await run_polling(services, stop)
     finally:
         await services.aclose()
