@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime
 from typing import Any
 
 import arxiv
@@ -71,56 +72,74 @@ class _ConfiguredClient(arxiv.Client):  # type: ignore[misc]
         return feed
 
 
-class ArxivClient:
-    """Looks papers up by id; one request at a time, at least `interval` seconds apart."""
+Gate = Callable[[], Awaitable[None]]
+"""Awaited before every request to arXiv (pacing shared by all processes, see bot.pacing)."""
 
-    def __init__(self, api_url: str, timeout: float, interval: float, retries: int = 1) -> None:
+
+async def no_gate() -> None:
+    """A gate that never waits (tests, one-off CLI calls)."""
+
+
+class ArxivClient:
+    """Looks papers up by id and searches arXiv; every request passes the shared gate first."""
+
+    def __init__(self, api_url: str, timeout: float, gate: Gate = no_gate, retries: int = 1) -> None:
         self._client = _ConfiguredClient(api_url, timeout)
         self._timeout = timeout
-        self._interval = interval
+        self._gate = gate
         self._retries = retries
-        self._lock = asyncio.Lock()
-        self._last_request = 0.0
 
     async def fetch(self, arxiv_id: str) -> Paper:
         """Fetch one paper's latest version; raises a subclass of ArxivError on failure."""
-        attempt = 0
-        while True:
-            try:
-                return await self._fetch_once(arxiv_id)
-            except ArxivUnavailableError:
-                attempt += 1
-                if attempt > self._retries:
-                    raise
-                log.warning("arXiv lookup of %s failed, retrying (%d/%d)", arxiv_id, attempt, self._retries)
-
-    async def _fetch_once(self, arxiv_id: str) -> Paper:
-        async with self._lock:
-            wait = self._last_request + self._interval - time.monotonic()
-            if wait > 0:
-                await asyncio.sleep(wait)
-            try:
-                # The thread keeps its own timeout; wait_for guards against a stuck DNS lookup too.
-                results = await asyncio.wait_for(
-                    asyncio.to_thread(self._search, arxiv_id), timeout=self._timeout * 2
-                )
-            except TimeoutError as exc:
-                raise ArxivUnavailableError("arXiv did not answer in time") from exc
-            finally:
-                self._last_request = time.monotonic()
-        for result in results:
-            paper = paper_from_result(result)
+        for paper in await self.fetch_many([arxiv_id]):
             if paper.arxiv_id == arxiv_id:
                 return paper
         raise PaperNotFoundError(arxiv_id)
 
-    def _search(self, arxiv_id: str) -> list[Any]:
-        search = arxiv.Search(id_list=[arxiv_id], max_results=1)
+    async def fetch_many(self, arxiv_ids: Sequence[str]) -> list[Paper]:
+        """Metadata of up to 100 papers in one request (unknown ids are simply absent)."""
+        search = arxiv.Search(id_list=list(arxiv_ids), max_results=len(arxiv_ids))
+        return await self._run(search, ", ".join(arxiv_ids[:3]))
+
+    async def search(self, query: str, since: datetime, until: datetime, limit: int = 100) -> list[Paper]:
+        """Papers matching an arXiv query submitted in [since, until], newest first."""
+        window = f"submittedDate:[{since:%Y%m%d%H%M} TO {until:%Y%m%d%H%M}]"
+        search = arxiv.Search(
+            query=f"({query}) AND {window}",
+            max_results=limit,
+            sort_by=arxiv.SortCriterion.SubmittedDate,
+            sort_order=arxiv.SortOrder.Descending,
+        )
+        return await self._run(search, query)
+
+    async def _run(self, search: Any, what: str) -> list[Paper]:
+        attempt = 0
+        while True:
+            try:
+                return await self._once(search)
+            except ArxivUnavailableError:
+                attempt += 1
+                if attempt > self._retries:
+                    raise
+                log.warning("arXiv request for %s failed, retrying (%d/%d)", what, attempt, self._retries)
+
+    async def _once(self, search: Any) -> list[Paper]:
+        await self._gate()
+        try:
+            # The thread has its own request timeout; wait_for also bounds a stuck DNS lookup.
+            results = await asyncio.wait_for(
+                asyncio.to_thread(self._results, search), timeout=self._timeout * 2
+            )
+        except TimeoutError as exc:
+            raise ArxivUnavailableError("arXiv did not answer in time") from exc
+        return [paper_from_result(result) for result in results]
+
+    def _results(self, search: Any) -> list[Any]:
         try:
             return list(self._client.results(search))
         except arxiv.HTTPError as exc:
             if exc.status == 400:
-                raise ArxivRejectedError(arxiv_id) from exc
+                raise ArxivRejectedError(search.id_list or search.query) from exc
             raise ArxivUnavailableError(f"arXiv answered HTTP {exc.status}") from exc
         except arxiv.UnexpectedEmptyPageError as exc:
             raise ArxivUnavailableError("arXiv returned an empty page") from exc

@@ -11,6 +11,7 @@ from bot.arxiv_client import ArxivClient
 from bot.cache import SharedCache
 from bot.cards import CardMaker
 from bot.chat_store import ChatStore, RedisChatStore
+from bot.pacing import Pacer
 from bot.papers import PaperService
 from bot.ratelimit import RateLimiter
 from bot.settings import Settings
@@ -57,11 +58,13 @@ def build_services(settings: Settings, redis: Redis | None = None) -> Services:
     redis = redis if redis is not None else connect(settings.redis_url)
     keys = Keys(settings.redis_key_prefix)
     cache = SharedCache(redis, keys)
-    arxiv = ArxivClient(
-        settings.arxiv_api_url,
-        timeout=settings.arxiv_timeout_seconds,
-        interval=settings.arxiv_request_interval_seconds,
-    )
+    pacer = Pacer(redis, keys.prefix)
+    interval = settings.arxiv_request_interval_seconds
+
+    async def arxiv_gate() -> None:
+        await pacer.wait("arxiv", interval)
+
+    arxiv = ArxivClient(settings.arxiv_api_url, timeout=settings.arxiv_timeout_seconds, gate=arxiv_gate)
     summarizer = build_summarizer(settings)
     summaries = SummaryService(cache, keys, summarizer, ttl_seconds=settings.summary_cache_days * 86400)
     return Services(

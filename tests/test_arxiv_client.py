@@ -4,14 +4,21 @@ from __future__ import annotations
 
 import time
 
+import fakeredis
 import pytest
 
 from bot.arxiv_client import ArxivClient, ArxivRejectedError, ArxivUnavailableError, PaperNotFoundError
+from bot.pacing import Pacer
 from tests.fakes.arxiv_api import FakeArxiv
 
 
 def client(fake: FakeArxiv, timeout: float = 2, interval: float = 0) -> ArxivClient:
-    return ArxivClient(fake.api_url, timeout=timeout, interval=interval)
+    pacer = Pacer(fakeredis.FakeAsyncRedis(decode_responses=True), "t:")
+
+    async def gate() -> None:
+        await pacer.wait("arxiv", interval)
+
+    return ArxivClient(fake.api_url, timeout=timeout, gate=gate)
 
 
 async def test_fetches_metadata(fake_arxiv: FakeArxiv) -> None:
@@ -60,7 +67,7 @@ async def test_hang_times_out(fake_arxiv: FakeArxiv) -> None:
 
 
 async def test_unreachable_server() -> None:
-    unreachable = ArxivClient("http://127.0.0.1:9/api/query", timeout=1, interval=0)
+    unreachable = ArxivClient("http://127.0.0.1:9/api/query", timeout=1)
     with pytest.raises(ArxivUnavailableError, match="cannot reach"):
         await unreachable.fetch("2402.01349")
 

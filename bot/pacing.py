@@ -1,0 +1,83 @@
+"""Rate pacing shared by every process through Redis: at most one event per interval per key.
+
+Each call reserves the next free slot atomically (one Lua call) and sleeps until it; so N workers on
+N machines together never exceed the rate, and nobody spins.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+
+from redis.asyncio import Redis
+
+# KEYS[1] = slot key; ARGV = now_ms, interval_ms, not_before_ms. Returns the reserved slot (ms).
+_RESERVE = """
+local now = tonumber(ARGV[1])
+local interval = tonumber(ARGV[2])
+local not_before = tonumber(ARGV[3])
+local free = tonumber(redis.call('GET', KEYS[1]) or '0')
+local slot = math.max(now, free, not_before)
+redis.call('SET', KEYS[1], slot + interval, 'PX', interval + math.max(0, slot - now) + 1000)
+return slot
+"""
+
+# KEYS[1] = hold key; ARGV = until_ms. Extends a hold (e.g. Telegram's retry_after) and never shortens it.
+_HOLD = """
+local current = tonumber(redis.call('GET', KEYS[1]) or '0')
+local until_ms = tonumber(ARGV[1])
+if until_ms > current then
+  redis.call('SET', KEYS[1], until_ms, 'PX', until_ms - tonumber(ARGV[2]) + 1000)
+end
+return math.max(current, until_ms)
+"""
+
+
+class Pacer:
+    """Reserves slots on named Redis keys; `interval <= 0` disables pacing for that call."""
+
+    def __init__(
+        self,
+        redis: Redis,
+        prefix: str,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self._redis = redis
+        self._prefix = prefix
+        self._clock = clock
+        self._sleep = sleep
+        self._reserve = redis.register_script(_RESERVE)
+        self._hold = redis.register_script(_HOLD)
+
+    def _key(self, name: str) -> str:
+        return f"{self._prefix}pace:{name}"
+
+    async def reserve(self, name: str, interval: float) -> float:
+        """Reserve the next slot of `name` (respecting any hold on it); returns seconds to wait."""
+        if interval <= 0:
+            return 0.0
+        now_ms = int(self._clock() * 1000)
+        held = await self._redis.get(self._key(name) + ":hold")
+        not_before = int(held) if held is not None else 0
+        slot = int(
+            await self._reserve(keys=[self._key(name)], args=[now_ms, int(interval * 1000), not_before])
+        )
+        return max(0.0, (slot - now_ms) / 1000)
+
+    async def wait(self, name: str, interval: float) -> None:
+        """Sleep until this caller's slot of `name` comes."""
+        delay = await self.reserve(name, interval)
+        if delay > 0:
+            await self._sleep(delay)
+
+    async def hold(self, name: str, seconds: float) -> None:
+        """Block `name` for `seconds` from now (e.g. after a 429 with retry_after)."""
+        now_ms = int(self._clock() * 1000)
+        await self._hold(keys=[self._key(name) + ":hold"], args=[now_ms + int(seconds * 1000), now_ms])
+
+    async def held_for(self, name: str) -> float:
+        """Seconds left on a hold of `name` (0 if none)."""
+        held = await self._redis.get(self._key(name) + ":hold")
+        return max(0.0, (int(held) - self._clock() * 1000) / 1000) if held is not None else 0.0
