@@ -74,7 +74,7 @@ times = st.builds(lambda h, m: f"{h:02d}:{m:02d}", st.integers(0, 23), st.intege
 moments = st.datetimes(
     min_value=datetime(2025, 1, 1),
     max_value=datetime(2030, 1, 1),
-    timezones=st.just(UTC),  # noqa: DTZ001
+    timezones=st.just(UTC),
 )
 
 
