@@ -36,6 +36,15 @@ class SharedCache:
         value = await self._redis.get(key)
         return None if value is None else str(value)
 
+    async def put_many(self, values: dict[str, str], ttl: int) -> None:
+        """Store values computed elsewhere."""
+        if not values:
+            return
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for key, value in values.items():
+                pipe.set(key, value, ex=ttl)
+            await pipe.execute()
+
     async def get_or_compute(self, key: str, compute: Compute) -> str:
         """The cached value, or the result of one shared call of `compute`."""
         cached = await self.get(key)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from bot.arxiv_client import ArxivClient
 from bot.cache import SharedCache
 from bot.codec import dumps, paper_from_json
@@ -26,3 +28,13 @@ class PaperService:
             return dumps(await self._arxiv.fetch(arxiv_id)), PAPER_TTL_SECONDS
 
         return paper_from_json(await self._cache.get_or_compute(self._keys.paper(arxiv_id), fetch))
+
+    async def put_many(self, papers: Sequence[Paper]) -> None:
+        """Cache papers found elsewhere (feeds, searches) so cards need no further lookup."""
+        await self._cache.put_many(
+            {self._keys.paper(p.arxiv_id): dumps(p) for p in papers}, PAPER_TTL_SECONDS
+        )
+
+    async def get_many(self, arxiv_ids: Sequence[str]) -> list[Paper]:
+        """Cached papers in the given order, looking up any that expired."""
+        return [await self.get(arxiv_id) for arxiv_id in arxiv_ids]

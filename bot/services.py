@@ -8,9 +8,11 @@ import openai
 from redis.asyncio import Redis
 
 from bot.arxiv_client import ArxivClient
+from bot.arxiv_feed import FeedClient
 from bot.cache import SharedCache
 from bot.cards import CardMaker
 from bot.chat_store import ChatStore, RedisChatStore
+from bot.ledger import Ledger
 from bot.pacing import Pacer
 from bot.papers import PaperService
 from bot.ratelimit import RateLimiter
@@ -31,6 +33,12 @@ class Services:
     cards: CardMaker
     summarize_limit: RateLimiter
     chats: ChatStore
+    papers: PaperService
+    summaries: SummaryService
+    ledger: Ledger
+    pacer: Pacer
+    arxiv: ArxivClient
+    feeds: FeedClient
 
     async def aclose(self) -> None:
         """Release network resources."""
@@ -67,12 +75,19 @@ def build_services(settings: Settings, redis: Redis | None = None) -> Services:
     arxiv = ArxivClient(settings.arxiv_api_url, timeout=settings.arxiv_timeout_seconds, gate=arxiv_gate)
     summarizer = build_summarizer(settings)
     summaries = SummaryService(cache, keys, summarizer, ttl_seconds=settings.summary_cache_days * 86400)
+    papers = PaperService(cache, keys, arxiv)
     return Services(
         settings=settings,
         redis=redis,
         keys=keys,
         summarizer=summarizer,
-        cards=CardMaker(PaperService(cache, keys, arxiv), summaries),
+        cards=CardMaker(papers, summaries),
         summarize_limit=RateLimiter(redis, keys, "summarize", settings.summarize_per_minute),
         chats=RedisChatStore(redis, settings.redis_key_prefix),
+        papers=papers,
+        summaries=summaries,
+        ledger=Ledger(redis, keys.prefix),
+        pacer=pacer,
+        arxiv=arxiv,
+        feeds=FeedClient(settings.arxiv_rss_url, timeout=settings.arxiv_timeout_seconds, gate=arxiv_gate),
     )

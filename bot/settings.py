@@ -51,6 +51,20 @@ class Settings(BaseSettings):
     digest_time: str = "09:00"
     digest_timezone: str = "UTC"
 
+    llm_daily_token_budget: int = Field(default=0, ge=0)
+
+    delivery_global_rate: float = Field(default=25.0, ge=0, le=1000)
+    delivery_chat_interval_seconds: float = Field(default=1.0, ge=0, le=60)
+    delivery_group_interval_seconds: float = Field(default=3.0, ge=0, le=600)
+    delivery_claim_idle_seconds: float = Field(default=60.0, gt=0, le=3600)
+    delivery_concurrency: int = Field(default=32, ge=1, le=1000)
+    telegram_send_timeout_seconds: float = Field(default=20.0, gt=0, le=120)
+    fetch_retry_minutes: int = Field(default=15, ge=1, le=720)
+    lookback_days: int = Field(default=7, ge=1, le=7)
+    scheduler_tick_seconds: float = Field(default=30.0, gt=0, le=3600)
+    nothing_new_note: bool = False
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
+
     summarize_per_minute: int = Field(default=5, ge=1, le=1000)
     max_topics_per_chat: int = Field(default=25, ge=1, le=500)
     chat_retention_days: int = Field(default=30, ge=1, le=3650)

@@ -26,3 +26,4 @@ async def chat_migrated(services: Services, old: ChatRef, new: ChatRef) -> None:
     """A group became a supergroup with a new id: move its state once."""
     if await services.chats.migrate(old, new):
         log.info("Chat %s migrated to %s", old.key(), new.key())
+    await services.ledger.move(old, new)  # idempotent: also completes a move a crash interrupted

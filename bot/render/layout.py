@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date
 
 from bot.models import Card
 from bot.summarizer.languages import language_name
@@ -47,7 +47,7 @@ def authors_line(authors: tuple[str, ...]) -> str:
     return ", ".join(names)
 
 
-def format_date(moment: datetime) -> str:
+def format_date(moment: date) -> str:
     """A date as readers write it: 2 Feb 2024."""
     return f"{moment.day} {moment:%b %Y}"
 

@@ -108,13 +108,86 @@ def error_feed(query: str, arxiv_id: str) -> str:
     )
 
 
+def rss_item(paper: FakePaper, announce_type: str) -> str:
+    """One paper as an item of arXiv's announcement RSS."""
+    vid = f"{paper.arxiv_id}v{paper.version}"
+    categories = "".join(f"\n      <category>{escape(c)}</category>" for c in paper.categories)
+    description = f"arXiv:{vid} Announce Type: {announce_type} \nAbstract: {paper.abstract}"
+    return f"""    <item>
+      <title>{escape(" ".join(paper.title.split()))}</title>
+      <link>https://arxiv.org/abs/{paper.arxiv_id}</link>
+      <description>{escape(description)}</description>
+      <guid isPermaLink="false">oai:arXiv.org:{vid}</guid>{categories}
+      <pubDate>Mon, 18 Nov 2024 00:00:00 -0500</pubDate>
+      <arxiv:announce_type>{announce_type}</arxiv:announce_type>
+      <dc:rights>http://creativecommons.org/licenses/by/4.0/</dc:rights>
+      <dc:creator>{escape(", ".join(paper.authors))}</dc:creator>
+    </item>
+"""
+
+
+def rss_feed(categories: str, items: list[tuple[FakePaper, str]]) -> str:
+    """An arXiv announcement feed (empty on days without announcements)."""
+    body = "".join(rss_item(p, kind) for p, kind in items)
+    return f"""<?xml version='1.0' encoding='UTF-8'?>
+<rss xmlns:arxiv="http://arxiv.org/schemas/atom" xmlns:dc="http://purl.org/dc/elements/1.1/"
+     xmlns:atom="http://www.w3.org/2005/Atom" version="2.0">
+  <channel>
+    <title>{escape(categories)} updates on arXiv.org</title>
+    <link>http://rss.arxiv.org/rss/{escape(categories)}</link>
+    <description>{escape(categories)} updates on the arXiv.org e-print archive.</description>
+    <atom:link href="https://rss.arxiv.org/rss/{escape(categories)}" rel="self" type="application/rss+xml"/>
+    <docs>http://www.rssboard.org/rss-specification</docs>
+    <language>en-us</language>
+    <lastBuildDate>Mon, 18 Nov 2024 05:00:00 +0000</lastBuildDate>
+    <managingEditor>rss-help@arxiv.org</managingEditor>
+    <pubDate>Mon, 18 Nov 2024 00:00:00 -0500</pubDate>
+    <skipDays>
+      <day>Saturday</day>
+      <day>Sunday</day>
+    </skipDays>
+{body}  </channel>
+</rss>
+"""
+
+
+def matches(node: object, paper: FakePaper) -> bool:
+    """Whether a parsed query matches a paper, as arXiv's search would (substring, case-insensitive)."""
+    from bot.topics.query import All, Any, Term, Without
+
+    if isinstance(node, Term):
+        fields = {
+            "ti": [paper.title],
+            "abs": [paper.abstract],
+            "au": list(paper.authors),
+            "cat": list(paper.categories),
+            "all": [paper.title, paper.abstract, *paper.authors, *paper.categories],
+        }[node.field]
+        if node.field == "cat":
+            return any(c == node.value or c.startswith(node.value + ".") for c in fields)
+        return any(node.value in " ".join(f.lower().split()) for f in fields)
+    if isinstance(node, All):
+        return all(matches(item, paper) for item in node.items)
+    if isinstance(node, Any):
+        return any(matches(item, paper) for item in node.items)
+    assert isinstance(node, Without)
+    return matches(node.left, paper) and not matches(node.right, paper)
+
+
 @dataclass
 class FakeArxiv(LocalServer):
-    """The fake server; `mode` is "ok", "503", "hang" or "garbage"."""
+    """The fake server; `mode` (API) and `rss_mode` are "ok", "503", "hang" or "garbage".
+
+    `listings` maps a category to today's announcements (paper, announce type); an empty listing is a
+    day without announcements (weekends, holidays).
+    """
 
     papers: dict[str, FakePaper] = field(default_factory=lambda: {p.arxiv_id: p for p in ALL_PAPERS})
     mode: str = "ok"
+    rss_mode: str = "ok"
     requests: list[dict[str, str]] = field(default_factory=list)
+    rss_requests: list[str] = field(default_factory=list)
+    listings: dict[str, list[tuple[FakePaper, str]]] = field(default_factory=dict)
     delay: float = 0.0
 
     def __post_init__(self) -> None:
@@ -130,11 +203,40 @@ class FakeArxiv(LocalServer):
     def routes(self, app: web.Application) -> None:
         """Register the fake's endpoints."""
         app.router.add_get("/api/query", self._query)
+        app.router.add_get("/rss/{categories}", self._rss)
 
     @property
     def api_url(self) -> str:
         """The value for ARXIV_API_URL."""
         return f"http://127.0.0.1:{self.port}/api/query"
+
+    @property
+    def rss_url(self) -> str:
+        """The value for ARXIV_RSS_URL."""
+        return f"http://127.0.0.1:{self.port}/rss"
+
+    def announce(self, category: str, paper: FakePaper, announce_type: str = "new") -> None:
+        """Add a paper to today's listing of a category (and make the API know it)."""
+        self.papers[paper.arxiv_id] = paper
+        self.listings.setdefault(category, []).append((paper, announce_type))
+
+    async def _rss(self, request: web.Request) -> web.Response:
+        categories = request.match_info["categories"]
+        self.rss_requests.append(categories)
+        if self.rss_mode == "503":
+            return web.Response(status=503, text="Service Temporarily Unavailable")
+        if self.rss_mode == "hang":
+            await asyncio.sleep(3600)
+        if self.rss_mode == "garbage":
+            return web.Response(text="<html><body>Rate exceeded.</body></html>", content_type="text/html")
+        seen: set[str] = set()
+        items: list[tuple[FakePaper, str]] = []
+        for category in categories.split("+"):
+            for paper, kind in self.listings.get(category, []):
+                if paper.arxiv_id not in seen:
+                    seen.add(paper.arxiv_id)
+                    items.append((paper, kind))
+        return web.Response(text=rss_feed(categories, items), content_type="application/rss+xml")
 
     async def _query(self, request: web.Request) -> web.Response:
         self.requests.append(dict(request.query))
@@ -147,6 +249,8 @@ class FakeArxiv(LocalServer):
         if self.mode == "garbage":
             return web.Response(text="<html><body>Rate exceeded.</body>", content_type="text/html")
         query = request.query_string
+        if request.query.get("search_query"):
+            return self._search(query, request.query["search_query"], request)
         ids = [i for i in request.query.get("id_list", "").split(",") if i]
         for arxiv_id in ids:
             if not well_formed(arxiv_id):
@@ -154,9 +258,33 @@ class FakeArxiv(LocalServer):
                     status=400, text=error_feed(query, arxiv_id), content_type="application/atom+xml"
                 )
         found = [self.papers[re.sub(r"v\d+$", "", i)] for i in ids if re.sub(r"v\d+$", "", i) in self.papers]
+        return self._page(query, found, request)
+
+    def _page(self, query: str, found: list[FakePaper], request: web.Request) -> web.Response:
         start = int(request.query.get("start", "0"))
         per_page = int(request.query.get("max_results", "10"))
         page = found[start : start + per_page]
         body = ATOM_HEAD.format(query=escape(query), total=len(found), start=start, per_page=len(page))
         body += "".join(entry_xml(p) for p in page) + "</feed>\n"
         return web.Response(text=body, content_type="application/atom+xml")
+
+    def _search(self, query: str, search_query: str, request: web.Request) -> web.Response:
+        from bot.topics.query import TopicError, parse_query
+
+        window = re.search(r"\s+AND\s+submittedDate:\[(\d{12}) TO (\d{12})\]$", search_query)
+        text = search_query[: window.start()] if window else search_query
+        try:
+            node = parse_query(text)
+        except TopicError:
+            return web.Response(
+                status=400, text=error_feed(query, "search_query"), content_type="application/atom+xml"
+            )
+        found = []
+        for paper in self.papers.values():
+            submitted = re.sub(r"\D", "", paper.published)[:12]
+            if window and not window.group(1) <= submitted <= window.group(2):
+                continue
+            if matches(node, paper):
+                found.append(paper)
+        found.sort(key=lambda p: p.published, reverse=True)
+        return self._page(query, found, request)

@@ -1,0 +1,81 @@
+"""Telegram HTML for daily digests: a header, then cards (or compact rows), then links to the rest."""
+
+from __future__ import annotations
+
+from bot.ledger import Mode
+from bot.models import Card
+from bot.render.layout import clean, format_date
+from bot.render.telegram_html import MESSAGE_LIMIT, card_blocks, escape, pack, visible_length
+from bot.sending import DigestHeader, DigestMessage
+
+SEPARATOR = 2  # visible length of the blank line between blocks
+
+
+def header_block(header: DigestHeader) -> str:
+    """The digest's first line."""
+    topics = ", ".join(clean(t, 60) for t in header.topics[:6])
+    if len(header.topics) > 6:
+        topics += f" and {len(header.topics) - 6} more"
+    noun = "paper" if header.count == 1 else "papers"
+    return (
+        f"📚 <b>arXiv digest · {escape(format_date_long(header))}</b>\n"
+        f"{header.count} new {noun} for {escape(topics)}"
+    )
+
+
+def format_date_long(header: DigestHeader) -> str:
+    """Weekday and date of a digest, e.g. Thu 21 Nov 2026."""
+    return f"{header.day:%a} {format_date(header.day)}"
+
+
+def item_blocks(card: Card, mode: Mode) -> list[str]:
+    """A paper as blocks: a full card, a one-line compact row, or a bare link."""
+    link = f'<a href="{escape(card.url)}">{escape(clean(card.title, 160))}</a>'
+    if mode == "card":
+        return card_blocks(card)
+    if mode == "row":
+        marker = "⚠️ " if card.extractive else ""
+        return [f"• <b>{link}</b>\n{marker}{escape(clean(card.tldr, 300))}"]
+    return [f"• {link}"]
+
+
+def more_block(more: int) -> str:
+    """The line before the links to papers beyond the chat's max_papers."""
+    noun = "paper" if more == 1 else "papers"
+    return f"📌 <b>{more} more new {noun}</b> (raise the limit with /settings max_papers)"
+
+
+def render_digest(message: DigestMessage) -> list[str]:
+    """A digest message as Telegram HTML (more than one only if a single card exceeds the limit)."""
+    units: list[list[str]] = []
+    if message.header is not None:
+        units.append([header_block(message.header)])
+    for card, mode in message.items:
+        if mode == "link" and message.more:
+            units.append([more_block(message.more)])
+            message = DigestMessage(message.items, message.header, 0)
+        units.append(item_blocks(card, mode))
+    return pack(units)
+
+
+def pack_items(header: DigestHeader | None, items: list[tuple[Card, Mode]], more: int) -> list[list[int]]:
+    """Group item indexes into messages of at most 4096 visible characters, never splitting an item."""
+    groups: list[list[int]] = []
+    current: list[int] = []
+    used = visible_length(header_block(header)) if header is not None else 0
+    links_started = False
+    for index, (card, mode) in enumerate(items):
+        size = sum(visible_length(b) for b in item_blocks(card, mode)) + SEPARATOR * len(
+            item_blocks(card, mode)
+        )
+        if mode == "link" and not links_started:
+            size += visible_length(more_block(more)) + SEPARATOR
+            links_started = True
+        if current and used + size > MESSAGE_LIMIT:
+            groups.append(current)
+            current, used = [], 0
+        current.append(index)
+        used += size
+    if current:
+        groups.append(current)
+    return groups

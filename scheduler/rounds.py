@@ -1,0 +1,221 @@
+"""Planning one chat's digest round: discover, select, summarize once, record in the ledger, enqueue.
+
+A round is fenced by a Redis lock per chat, so two scheduler processes never plan it twice, and it is
+re-runnable: if a planner dies mid-way, the next attempt re-plans the same round idempotently.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from bot.cards import build_card
+from bot.chat_settings import ChatSettings
+from bot.failpoints import failpoint
+from bot.ledger import Mode
+from bot.models import Card, ChatRef, Paper, Summary
+from bot.sending import DigestHeader, Sender
+from bot.services import Services
+from bot.topics import Topic, TopicError, parse_topic
+from scheduler.discovery import Discovery
+from scheduler.planning import Candidate, plan_digest
+from scheduler.queue import Delivery, DeliveryQueue
+from scheduler.timing import local_date
+
+log = logging.getLogger(__name__)
+
+LOCK_SECONDS = 600
+
+
+@dataclass
+class RoundReport:
+    """What planning one round did (logged, printed by `deliver --now`, exported as metrics)."""
+
+    chat: ChatRef
+    round_id: str
+    found: int = 0
+    planned: int = 0
+    messages: int = 0
+    failed_topics: dict[str, str] = field(default_factory=dict)
+    skipped: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class _Round:
+    """The round being planned."""
+
+    chat: ChatRef
+    round_id: str
+    day: date
+    now: datetime
+    settings: ChatSettings
+    forced: bool
+
+
+class RoundState:
+    """Per-chat round bookkeeping in Redis: the last completed day, last success, retry time, lock."""
+
+    def __init__(self, services: Services) -> None:
+        self._redis = services.redis
+        self._prefix = services.keys.prefix
+
+    def _key(self, chat: ChatRef) -> str:
+        return f"{self._prefix}{{chat:{chat.key()}}}:round"
+
+    async def read(self, chat: ChatRef) -> dict[str, str]:
+        """day (ISO date of the last completed round), last_success (Unix time), retry_at (Unix time)."""
+        data = await self._redis.hgetall(self._key(chat))
+        return {str(k): str(v) for k, v in data.items()}
+
+    async def lock(self, chat: ChatRef, round_id: str) -> str | None:
+        """Take the chat's planning lock; returns the fencing token, or None if someone holds it."""
+        token = f"{round_id}#{secrets.token_hex(6)}"
+        ok = await self._redis.set(f"{self._key(chat)}:lock", token, nx=True, ex=LOCK_SECONDS)
+        return token if ok else None
+
+    async def unlock(self, chat: ChatRef, token: str) -> None:
+        """Release the lock if it is still ours."""
+        key = f"{self._key(chat)}:lock"
+        if await self._redis.get(key) == token:
+            await self._redis.delete(key)
+
+    async def complete(self, chat: ChatRef, day: date, at: datetime) -> None:
+        """Mark today's round done."""
+        await self._redis.hset(
+            self._key(chat), mapping={"day": day.isoformat(), "last_success": str(at.timestamp())}
+        )
+        await self._redis.hdel(self._key(chat), "retry_at")
+
+    async def retry_later(self, chat: ChatRef, at: datetime) -> None:
+        """Some sources failed: try the round again at `at`."""
+        await self._redis.hset(self._key(chat), "retry_at", str(at.timestamp()))
+
+
+class RoundPlanner:
+    """Plans rounds for chats and puts their deliveries on the queue."""
+
+    def __init__(
+        self, services: Services, discovery: Discovery, queue: DeliveryQueue, sender: Sender
+    ) -> None:
+        self._services = services
+        self._discovery = discovery
+        self._queue = queue
+        self._sender = sender
+        self.state = RoundState(services)
+
+    async def plan(self, chat: ChatRef, now: datetime, *, forced: bool = False) -> RoundReport:
+        """Plan the chat's round for its current local day (`forced`: a separate, on-demand round)."""
+        state = await self._services.chats.get_chat(chat)
+        if state is None or not state.receives_digests:
+            return RoundReport(chat, "", skipped="inactive or paused")
+        day = local_date(now, state.settings.timezone)
+        round_id = f"{chat.key()}@{day.isoformat()}" + (f"#now{int(now.timestamp())}" if forced else "")
+        token = await self.state.lock(chat, round_id)
+        if token is None:
+            return RoundReport(chat, round_id, skipped="another scheduler is planning it")
+        job = _Round(chat, round_id, day, now, state.settings, forced)
+        try:
+            return await self._plan_locked(job)
+        finally:
+            await self.state.unlock(chat, token)
+
+    async def _plan_locked(self, job: _Round) -> RoundReport:
+        report = RoundReport(job.chat, job.round_id)
+        topics = self._topics(await self._services.chats.topics(job.chat))
+        if not topics:
+            report.skipped = "no topics"
+            await self._finish(job, report)
+            return report
+        previous = await self.state.read(job.chat)
+        lookback = job.now - timedelta(days=self._services.settings.lookback_days)
+        if "last_success" in previous:
+            since = max(lookback, datetime.fromtimestamp(float(previous["last_success"]), job.now.tzinfo))
+        else:
+            since = job.now - timedelta(days=1)
+        found = await self._discovery.collect(topics, since, job.now)
+        report.failed_topics = found.failed
+        ids = [p.arxiv_id for papers in found.papers.values() for p in papers]
+        report.found = len(set(ids))
+        known = await self._services.ledger.known(job.chat, ids)
+        plan = plan_digest(found.papers, known, job.settings.max_papers)
+        if not plan.empty:
+            await self._enqueue(job, plan.chosen, plan.overflow, report)
+        await self._finish(job, report)
+        return report
+
+    @staticmethod
+    def _topics(canonical: list[str]) -> list[Topic]:
+        topics = []
+        for text in canonical:
+            try:
+                topics.append(parse_topic(text))
+            except TopicError:
+                log.warning("Skipping a stored topic that no longer parses: %r", text)
+        return topics
+
+    async def _enqueue(
+        self, job: _Round, chosen: tuple[Candidate, ...], overflow: tuple[Candidate, ...], report: RoundReport
+    ) -> None:
+        chat, round_id, day, language = job.chat, job.round_id, job.day, job.settings.language
+        mode: Mode = "row" if job.settings.style == "compact" else "card"
+        cards = await asyncio.gather(*(self._card(c, language) for c in chosen))
+        items: list[tuple[Card, Mode]] = [(card, mode) for card in cards]
+        items += [(link_card(c.paper, language), "link") for c in overflow]
+        planned = set(
+            await self._services.ledger.plan(chat, round_id, [(card.arxiv_id, m) for card, m in items])
+        )
+        items = [(card, m) for card, m in items if card.arxiv_id in planned]
+        report.planned = len(items)
+        if not items:
+            return
+        topics = tuple(dict.fromkeys(t for c in (*chosen, *overflow) for t in c.topics))
+        header = DigestHeader(day, len(items), topics)
+        more = sum(1 for _, m in items if m == "link")
+        groups = self._sender.pack(header, items, more)
+        messages = tuple(tuple((items[i][0].arxiv_id, items[i][1]) for i in group) for group in groups)
+        matched = {c.paper.arxiv_id: list(c.topics) for c in chosen if len(topics) > 1}
+        delivery = Delivery(
+            chat,
+            round_id,
+            messages,
+            language,
+            header={"day": day.isoformat(), "count": len(items), "topics": list(topics)},
+            more=more,
+            matched=matched,
+        )
+        failpoint("after_plan")
+        await self._queue.put([delivery])
+        report.messages = len(messages)
+
+    async def _card(self, candidate: Candidate, language: str) -> Card:
+        summary = await self._services.summaries.get(candidate.paper, language)
+        return build_card(candidate.paper, summary, candidate.topics)
+
+    async def _finish(self, job: _Round, report: RoundReport) -> None:
+        if report.failed_topics:
+            retry = job.now + timedelta(minutes=self._services.settings.fetch_retry_minutes)
+            await self.state.retry_later(job.chat, retry)
+            log.warning(
+                "Round %s: %d topic(s) failed, retrying at %s",
+                report.round_id,
+                len(report.failed_topics),
+                retry.isoformat(timespec="minutes"),
+            )
+        elif not job.forced:
+            await self.state.complete(job.chat, job.day, job.now)
+        log.info(
+            "Round %s: found %d, planned %d in %d message(s)%s",
+            report.round_id,
+            report.found,
+            report.planned,
+            report.messages,
+            f" ({report.skipped})" if report.skipped else "",
+        )
+
+
+def link_card(paper: Paper, language: str) -> Card:
+    """A card carrying only what a link needs (papers beyond max_papers are not summarized)."""
+    return build_card(paper, Summary(tldr="", summary="", takeaways=(), language=language, model="none"))

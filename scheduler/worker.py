@@ -1,0 +1,184 @@
+"""Delivering queued digests: claim in the ledger, pace, send, record the outcome, then acknowledge.
+
+Workers are idempotent: a delivery taken over from a dead worker re-sends only papers still planned;
+papers that were in flight when it died become `uncertain` and are never sent blindly again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+from bot.cards import build_card
+from bot.failpoints import failpoint
+from bot.ledger import Mode
+from bot.models import Card, ChatRef
+from bot.sending import DigestHeader, DigestMessage, Failed, Moved, Refused, Retry, Sender, Sent, Uncertain
+from bot.services import Services
+from handlers.lifecycle import bot_removed, chat_migrated
+from scheduler.queue import Delivery, DeliveryQueue, Item
+from scheduler.rounds import link_card
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 6
+
+
+@dataclass
+class DeliveryStats:
+    """Counters of what workers did (for reports, metrics and benchmarks)."""
+
+    messages: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    papers: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    rate_limited: int = 0
+
+
+class Deliverer:
+    """Takes deliveries off the queue and sends them."""
+
+    def __init__(
+        self, services: Services, queue: DeliveryQueue, sender: Sender, *, pacing: bool = True
+    ) -> None:
+        self._services = services
+        self._queue = queue
+        self._sender = sender
+        self._pacing = pacing
+        self.stats = DeliveryStats()
+
+    async def run(self, stop: asyncio.Event, batch: int = 64, block_ms: int = 1000) -> None:
+        """Work until `stop` is set."""
+        while not stop.is_set():
+            await self.drain_once(batch, block_ms)
+
+    async def drain_once(self, batch: int = 64, block_ms: int = 1000) -> int:
+        """Take one batch and deliver it, chats in parallel (bounded); returns how many were taken."""
+        deliveries = await self._queue.take(batch, block_ms)
+        slots = asyncio.Semaphore(self._services.settings.delivery_concurrency)
+
+        async def one(delivery: Delivery) -> None:
+            async with slots:
+                try:
+                    await self.deliver(delivery)
+                except Exception:  # the entry stays pending and is retried; never lose the loop
+                    log.exception("Delivery %s for %s failed unexpectedly", delivery.id, delivery.chat.key())
+
+        await asyncio.gather(*(one(d) for d in deliveries))
+        return len(deliveries)
+
+    async def deliver(self, delivery: Delivery) -> None:
+        """Send every message of one delivery in order; acknowledge when all outcomes are recorded."""
+        chat = delivery.chat
+        for index, items in enumerate(delivery.messages):
+            result = await self._message(chat, delivery, index, items)
+            if result is None:
+                return  # left pending: retried later by this or another worker
+            chat = result
+        await self._queue.ack(delivery.id)
+
+    async def _message(
+        self, chat: ChatRef, delivery: Delivery, index: int, items: tuple[Item, ...]
+    ) -> ChatRef | None:
+        ledger = self._services.ledger
+        state = await self._services.chats.get_chat(chat)
+        papers = [paper for paper, _ in items]
+        if state is None or not state.active:
+            reason = (
+                "the chat is gone" if state is None else f"the chat is inactive ({state.inactive_reason})"
+            )
+            await self._finish(chat, papers, "failed", reason=reason)
+            return chat
+        claimed, ambiguous = await ledger.claim(chat, f"{delivery.id}/{index}", papers)
+        if ambiguous:
+            await self._finish(chat, ambiguous, "uncertain", reason="a worker stopped while sending")
+        if not claimed:
+            return chat
+        failpoint("after_claim")
+        message = await self._compose(delivery, index, [(p, m) for p, m in items if p in claimed])
+        return await self._send(chat, claimed, message, group=state.kind != "private")
+
+    async def _send(
+        self, chat: ChatRef, claimed: list[str], message: DigestMessage, *, group: bool
+    ) -> ChatRef | None:
+        moved = False
+        for _attempt in range(MAX_ATTEMPTS):
+            await self._pace(chat, group=group)
+            outcome = await self._sender.send(chat, message)
+            failpoint("after_send")
+            if isinstance(outcome, Sent):
+                await self._finish(chat, claimed, "sent", message_id=outcome.message_id)
+                failpoint("after_ledger")
+                return chat
+            if isinstance(outcome, Retry):
+                if outcome.rate_limited:
+                    self.stats.rate_limited += 1
+                    await self._services.pacer.hold(f"chat:{chat.key()}", outcome.after)
+                else:
+                    await asyncio.sleep(outcome.after)
+                continue
+            if isinstance(outcome, Moved) and not moved:
+                new = ChatRef(chat.platform, outcome.new_chat_id)
+                await chat_migrated(self._services, chat, new)
+                chat, moved = new, True
+                continue
+            if isinstance(outcome, Uncertain):
+                await self._finish(chat, claimed, "uncertain", reason=outcome.reason)
+            elif isinstance(outcome, Refused):
+                await self._finish(
+                    chat, claimed, "failed", reason=f"the chat refuses the bot: {outcome.reason}"
+                )
+                await bot_removed(self._services, chat, "forbidden")
+            else:
+                reason = outcome.reason if isinstance(outcome, Failed) else "moved twice"
+                await self._finish(chat, claimed, "failed", reason=reason)
+            return chat
+        await self._services.ledger.finish(chat, claimed, "planned")  # not accepted: retry the delivery later
+        log.warning("Giving up on %s for now after %d attempts; it stays queued", chat.key(), MAX_ATTEMPTS)
+        return None
+
+    async def _finish(
+        self, chat: ChatRef, papers: list[str], state: str, *, message_id: str = "", reason: str = ""
+    ) -> None:
+        moved = await self._services.ledger.finish(chat, papers, state, message_id=message_id, reason=reason)  # type: ignore[arg-type]
+        self.stats.messages[state] += 1
+        self.stats.papers[state] += moved
+        if state != "sent":
+            log.warning("Delivery to %s: %d paper(s) %s (%s)", chat.key(), moved, state, reason)
+
+    async def _pace(self, chat: ChatRef, *, group: bool) -> None:
+        settings = self._services.settings
+        pacer = self._services.pacer
+        if not self._pacing:
+            delay = await pacer.held_for(f"chat:{chat.key()}")
+        else:
+            delays = [await pacer.reserve(f"chat:{chat.key()}", settings.delivery_chat_interval_seconds)]
+            if group:
+                delays.append(
+                    await pacer.reserve(f"group:{chat.key()}", settings.delivery_group_interval_seconds)
+                )
+            if settings.delivery_global_rate > 0:
+                delays.append(await pacer.reserve("global", 1 / settings.delivery_global_rate))
+            delay = max(delays)
+        if delay > 0:
+            await asyncio.sleep(delay)
+
+    async def _compose(self, delivery: Delivery, index: int, items: list[Item]) -> DigestMessage:
+        cards: list[tuple[Card, Mode]] = []
+        for paper_id, mode in items:
+            paper = await self._services.papers.get(paper_id)
+            if mode == "link":
+                card = link_card(paper, delivery.language)
+            else:
+                summary = await self._services.summaries.get(paper, delivery.language)
+                card = build_card(paper, summary, tuple(delivery.matched.get(paper_id, ())))
+            cards.append((card, mode))
+        header = None
+        if index == 0 and delivery.header:
+            h = delivery.header
+            header = DigestHeader(date.fromisoformat(h["day"]), int(h["count"]), tuple(h["topics"]))
+        first_link = next((i for i, (_, m) in enumerate(delivery.messages[index]) if m == "link"), None)
+        earlier_links = any(m == "link" for msg in delivery.messages[:index] for _, m in msg)
+        more = delivery.more if first_link is not None and not earlier_links else 0
+        return DigestMessage(tuple(cards), header, more)
