@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 
 FEED_CHUNK = 20  # categories per feed request
 LOOKUP_CHUNK = 100  # ids per metadata request
+FAILURE_MEMORY_SECONDS = 300  # a failed feed is not asked again for this long (retries come later)
 
 
 @dataclass
@@ -68,17 +69,39 @@ class Discovery:
     def _feed_key(self, category: str) -> str:
         return f"{self._keys.prefix}found:feed:{category}"
 
+    def _failure_key(self, category: str) -> str:
+        return f"{self._keys.prefix}found:failed:{category}"
+
     def _search_key(self, query: str, since: datetime) -> str:
         return f"{self._keys.prefix}found:search:{since:%Y%m%d%H}:{query}"
 
-    async def prefetch(self, topics: Sequence[Topic]) -> dict[str, str]:
+    async def _fresh(self, key: str, now: datetime, max_age: float) -> str | None:
+        """A cached value written less than `max_age` seconds before `now` (by the caller's clock)."""
+        raw = await self._redis.get(key)
+        if raw is None:
+            return None
+        stamp, _, value = str(raw).partition("|")
+        return value if now.timestamp() - float(stamp) < max_age else None
+
+    async def _remember(self, key: str, now: datetime, value: str, ttl: int) -> None:
+        await self._redis.set(key, f"{now.timestamp()}|{value}", ex=ttl)
+
+    async def prefetch(self, topics: Sequence[Topic], now: datetime) -> dict[str, str]:
         """Fetch the feeds of every category topic not cached yet, several categories per request.
 
         Returns the categories that failed, with the reason.
         """
         categories = sorted({t.canonical for t in topics if t.kind == "category"})
-        missing = [c for c in categories if not await self._redis.exists(self._feed_key(c))]
         failed: dict[str, str] = {}
+        missing = []
+        for category in categories:
+            if await self._fresh(self._feed_key(category), now, self._ttl) is not None:
+                continue
+            recent_failure = await self._fresh(self._failure_key(category), now, FAILURE_MEMORY_SECONDS)
+            if recent_failure is not None:  # do not hammer a failing arXiv: wait for the retry
+                failed[category] = recent_failure
+            else:
+                missing.append(category)
         for start in range(0, len(missing), FEED_CHUNK):
             chunk = missing[start : start + FEED_CHUNK]
             try:
@@ -87,25 +110,24 @@ class Discovery:
                 self.fetch_failures += 1
                 log.warning("Feed fetch for %s failed: %s", "+".join(chunk), exc)
                 failed.update(dict.fromkeys(chunk, str(exc)))
+                for category in chunk:
+                    await self._remember(
+                        self._failure_key(category), now, str(exc), 2 * FAILURE_MEMORY_SECONDS
+                    )
                 continue
             papers = await self._enrich([a.paper for a in announcements if a.is_new])
-            await self._store_feed(chunk, announcements, papers)
+            await self._store_feed(chunk, announcements, papers, now)
         return failed
 
     async def _store_feed(
-        self, chunk: list[str], announcements: list[Announcement], papers: list[Paper]
+        self, chunk: list[str], announcements: list[Announcement], papers: list[Paper], now: datetime
     ) -> None:
         by_id = {p.arxiv_id: p for p in papers}
         await self._papers.put_many(papers)
-        async with self._redis.pipeline(transaction=False) as pipe:
-            for category in chunk:
-                ids = [
-                    a.paper.arxiv_id
-                    for a in announcements
-                    if a.is_new and in_category(by_id[a.paper.arxiv_id], category)
-                ]
-                pipe.set(self._feed_key(category), json.dumps(ids), ex=self._ttl)
-            await pipe.execute()
+        fresh = [a.paper.arxiv_id for a in announcements if a.is_new]
+        for category in chunk:
+            ids = [pid for pid in fresh if in_category(by_id[pid], category)]
+            await self._remember(self._feed_key(category), now, json.dumps(ids), 2 * self._ttl)
         new = sum(a.is_new for a in announcements)
         log.info(
             "Feed %s: %d new or cross-listed, %d replaced", "+".join(chunk), new, len(announcements) - new
@@ -126,7 +148,7 @@ class Discovery:
     async def collect(self, topics: Sequence[Topic], since: datetime, until: datetime) -> Found:
         """Papers for each topic (categories must have been prefetched this round)."""
         found = Found()
-        failed = await self.prefetch(topics)
+        failed = await self.prefetch(topics, until)
         for topic in topics:
             if topic.canonical in failed:
                 found.failed[topic.canonical] = failed[topic.canonical]
@@ -143,19 +165,19 @@ class Discovery:
 
     async def _ids(self, topic: Topic, since: datetime, until: datetime) -> list[str]:
         if topic.kind == "category":
-            raw = await self._redis.get(self._feed_key(topic.canonical))
+            raw = await self._fresh(self._feed_key(topic.canonical), until, self._ttl)
             if raw is None:  # expired between prefetch and now: fetch again
-                failed = await self.prefetch([topic])
+                failed = await self.prefetch([topic], until)
                 if failed:
                     raise ArxivError(failed[topic.canonical])
-                raw = await self._redis.get(self._feed_key(topic.canonical))
+                raw = await self._fresh(self._feed_key(topic.canonical), until, self._ttl)
             return list(json.loads(raw or "[]"))
         key = self._search_key(topic.canonical, since)
-        raw = await self._redis.get(key)
+        raw = await self._fresh(key, until, self._ttl)
         if raw is not None:
             return list(json.loads(raw))
         papers = await self._arxiv.search(topic.api_query, since, until)
         await self._papers.put_many(papers)
         ids = [p.arxiv_id for p in papers]
-        await self._redis.set(key, json.dumps(ids), ex=self._ttl)
+        await self._remember(key, until, json.dumps(ids), 2 * self._ttl)
         return ids

@@ -146,6 +146,14 @@ class RoundPlanner:
         await self._finish(job, report)
         return report
 
+    async def prefetch(self, chats: list[ChatRef], now: datetime) -> None:
+        """Fetch the feeds every one of these chats needs, before planning them one by one."""
+        topics: dict[str, Topic] = {}
+        for chat in chats:
+            for topic in self._topics(await self._services.chats.topics(chat)):
+                topics[topic.canonical] = topic
+        await self._discovery.prefetch(list(topics.values()), now)
+
     @staticmethod
     def _topics(canonical: list[str]) -> list[Topic]:
         topics = []

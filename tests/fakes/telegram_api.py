@@ -9,7 +9,9 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import random
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -101,7 +103,7 @@ class Failure:
     """A failure to inject into the next matching calls."""
 
     method: str
-    kind: str  # "429" | "500" | "timeout_after_accept" | "reset_before_send"
+    kind: str  # "429" | "500" | "timeout_after_accept"
     count: int
     retry_after: int = 1
 
@@ -119,6 +121,9 @@ class FakeTelegram(LocalServer):
     chats: dict[int, Chat] = field(default_factory=dict)
     failures: list[Failure] = field(default_factory=list)
     answers: list[str] = field(default_factory=list)
+    chaos: dict[str, float] = field(default_factory=dict)  # sendMessage failure kind -> probability
+    injected: Counter[str] = field(default_factory=Counter)
+    rng: random.Random = field(default_factory=lambda: random.Random(1234))
     edits: list[SentMessage] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -295,10 +300,6 @@ class FakeTelegram(LocalServer):
             return web.json_response({"ok": False, "error_code": 404, "description": "Not Found"}, status=404)
         try:
             failure = self._take_failure(method)
-            if failure is not None and failure.kind == "reset_before_send":
-                assert request.transport is not None
-                request.transport.close()
-                return web.Response()
             if failure is not None and failure.kind == "429":
                 raise ApiError(
                     429,
@@ -322,6 +323,13 @@ class FakeTelegram(LocalServer):
             if failure.method == method and failure.count > 0:
                 failure.count -= 1
                 return failure
+        if method == "sendMessage" and self.chaos:
+            roll = self.rng.random()
+            for kind, probability in self.chaos.items():
+                if roll < probability:
+                    self.injected[kind] += 1
+                    return Failure(method, kind, 0, retry_after=1)
+                roll -= probability
         return None
 
     async def _params(self, request: web.Request) -> dict[str, Any]:

@@ -1,0 +1,105 @@
+"""The scheduler role: an APScheduler tick that plans every chat whose digest time has come.
+
+Per-chat jobs would not survive several scheduler processes sharing Redis; a tick that asks "who is
+due?" does, together with the per-chat planning lock, and it catches up after downtime by design.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from bot.models import ChatRef
+from bot.services import Services
+from scheduler.rounds import RoundPlanner, RoundReport
+from scheduler.timing import is_due
+
+log = logging.getLogger(__name__)
+
+PLANNING_CONCURRENCY = 8
+
+
+def utc_now() -> datetime:
+    """The current time, aware."""
+    return datetime.now(UTC)
+
+
+class DigestScheduler:
+    """Finds due chats and plans their rounds."""
+
+    def __init__(
+        self, services: Services, planner: RoundPlanner, clock: Callable[[], datetime] = utc_now
+    ) -> None:
+        self._services = services
+        self._planner = planner
+        self._clock = clock
+
+    async def due_chats(self, now: datetime) -> list[ChatRef]:
+        """Active chats whose digest time has passed today and whose round is not done (or may retry)."""
+        due = []
+        for chat in await self._services.chats.all_chats():
+            state = await self._services.chats.get_chat(chat)
+            if state is None or not state.receives_digests:
+                continue
+            rounds = await self._planner.state.read(chat)
+            last_day = date.fromisoformat(rounds["day"]) if rounds.get("day") else None
+            retry_at = float(rounds.get("retry_at", 0))
+            if now.timestamp() >= retry_at and is_due(
+                now, state.settings.time, state.settings.timezone, last_day
+            ):
+                due.append(chat)
+        return due
+
+    async def tick(self) -> list[RoundReport]:
+        """Plan every due chat (a few at a time; shared sources are fetched once)."""
+        now = self._clock()
+        chats = await self.due_chats(now)
+        if not chats:
+            return []
+        await self._planner.prefetch(chats, now)  # every shared feed once, several categories per request
+        slots = asyncio.Semaphore(PLANNING_CONCURRENCY)
+
+        async def one(chat: ChatRef) -> RoundReport:
+            async with slots:
+                return await self._planner.plan(chat, now)
+
+        reports = await asyncio.gather(*(one(c) for c in chats))
+        log.info(
+            "Tick: %d chat(s) due, %d round(s) planned, %d message(s) queued",
+            len(chats),
+            sum(1 for r in reports if r.planned),
+            sum(r.messages for r in reports),
+        )
+        return list(reports)
+
+    def start(self) -> AsyncIOScheduler:
+        """Start ticking every SCHEDULER_TICK_SECONDS (and once right away)."""
+        scheduler = AsyncIOScheduler(timezone=UTC)
+        scheduler.add_job(
+            self._safe_tick,
+            "interval",
+            seconds=self._services.settings.scheduler_tick_seconds,
+            next_run_time=utc_now(),
+            max_instances=1,
+            coalesce=True,
+            id="digest-tick",
+        )
+        scheduler.add_job(self._purge, "interval", hours=24, next_run_time=utc_now(), id="purge-inactive")
+        scheduler.start()
+        return scheduler
+
+    async def _safe_tick(self) -> None:
+        try:
+            await self.tick()
+        except Exception:  # a failing tick must not stop the next one
+            log.exception("Scheduler tick failed")
+
+    async def _purge(self) -> None:
+        days = self._services.settings.chat_retention_days
+        purged = await self._services.chats.purge_inactive(days * 86400)
+        if purged:
+            log.info("Forgot %d chat(s) that removed the bot over %d days ago", len(purged), days)
