@@ -63,7 +63,7 @@ def pipeline_for(
     *,
     consumer: str = "w1",
     timeout: float = 1.0,
-    **httpx_kwargs: object,
+    **httpx_kwargs: Any,
 ) -> Pipeline:
     """The pipeline wired to the fake Bot API."""
     bot = build_bot(fake.token, fake.api_url, timeout=timeout, **httpx_kwargs)
