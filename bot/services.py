@@ -9,10 +9,12 @@ from redis.asyncio import Redis
 
 from bot.arxiv_client import ArxivClient
 from bot.arxiv_feed import FeedClient
+from bot.budget import TokenBudget
 from bot.cache import SharedCache
 from bot.cards import CardMaker
 from bot.chat_store import ChatStore, RedisChatStore
 from bot.ledger import Ledger
+from bot.metrics import Metrics
 from bot.pacing import Pacer
 from bot.papers import PaperService
 from bot.ratelimit import RateLimiter
@@ -39,6 +41,7 @@ class Services:
     pacer: Pacer
     arxiv: ArxivClient
     feeds: FeedClient
+    metrics: Metrics
 
     async def aclose(self) -> None:
         """Release network resources."""
@@ -47,7 +50,9 @@ class Services:
             await self.summarizer.aclose()
 
 
-def build_summarizer(settings: Settings) -> Summarizer:
+def build_summarizer(
+    settings: Settings, budget: TokenBudget | None = None, metrics: Metrics | None = None
+) -> Summarizer:
     """An LLM summarizer when an endpoint is configured, else the extractive one."""
     if not settings.llm_configured:
         return ExtractiveSummarizer()
@@ -58,7 +63,9 @@ def build_summarizer(settings: Settings) -> Summarizer:
         timeout=settings.llm_timeout_seconds,
         max_retries=settings.llm_max_retries,
     )
-    return LlmSummarizer(client, settings.llm_model, settings.llm_max_concurrency)
+    return LlmSummarizer(
+        client, settings.llm_model, settings.llm_max_concurrency, budget=budget, metrics=metrics
+    )
 
 
 def build_services(settings: Settings, redis: Redis | None = None) -> Services:
@@ -73,7 +80,9 @@ def build_services(settings: Settings, redis: Redis | None = None) -> Services:
         await pacer.wait("arxiv", interval)
 
     arxiv = ArxivClient(settings.arxiv_api_url, timeout=settings.arxiv_timeout_seconds, gate=arxiv_gate)
-    summarizer = build_summarizer(settings)
+    metrics = Metrics()
+    budget = TokenBudget(redis, keys.prefix, settings.llm_daily_token_budget)
+    summarizer = build_summarizer(settings, budget, metrics)
     summaries = SummaryService(cache, keys, summarizer, ttl_seconds=settings.summary_cache_days * 86400)
     papers = PaperService(cache, keys, arxiv)
     return Services(
@@ -90,4 +99,5 @@ def build_services(settings: Settings, redis: Redis | None = None) -> Services:
         pacer=pacer,
         arxiv=arxiv,
         feeds=FeedClient(settings.arxiv_rss_url, timeout=settings.arxiv_timeout_seconds, gate=arxiv_gate),
+        metrics=metrics,
     )

@@ -17,6 +17,7 @@ from redis.asyncio import Redis
 
 from bot.arxiv_client import ArxivClient, ArxivError
 from bot.arxiv_feed import Announcement, FeedClient
+from bot.metrics import Metrics
 from bot.models import Paper
 from bot.papers import PaperService
 from bot.store import Keys
@@ -46,7 +47,7 @@ def in_category(paper: Paper, category: str) -> bool:
 
 
 class Discovery:
-    """Collects papers for topics; `stats` counts requests and failures for metrics and reports."""
+    """Collects papers for topics; failed fetches are counted in the metrics."""
 
     def __init__(
         self,
@@ -56,6 +57,7 @@ class Discovery:
         *,
         redis: Redis,
         keys: Keys,
+        metrics: Metrics,
         cache_seconds: int = 1800,
     ) -> None:
         self._feeds = feeds
@@ -64,7 +66,7 @@ class Discovery:
         self._redis = redis
         self._keys = keys
         self._ttl = cache_seconds
-        self.fetch_failures = 0
+        self._metrics = metrics
 
     def _feed_key(self, category: str) -> str:
         return f"{self._keys.prefix}found:feed:{category}"
@@ -107,7 +109,7 @@ class Discovery:
             try:
                 announcements = await self._feeds.fetch(chunk)
             except ArxivError as exc:
-                self.fetch_failures += 1
+                self._metrics.fetch_failures.inc()
                 log.warning("Feed fetch for %s failed: %s", "+".join(chunk), exc)
                 failed.update(dict.fromkeys(chunk, str(exc)))
                 for category in chunk:
@@ -156,7 +158,7 @@ class Discovery:
             try:
                 ids = await self._ids(topic, since, until)
             except ArxivError as exc:
-                self.fetch_failures += 1
+                self._metrics.fetch_failures.inc()
                 log.warning("Search for %s failed: %s", topic.canonical, exc)
                 found.failed[topic.canonical] = str(exc)
                 continue

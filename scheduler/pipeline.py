@@ -35,7 +35,12 @@ def build_pipeline(
     """Build the pipeline on top of the services."""
     settings = services.settings
     discovery = Discovery(
-        services.feeds, services.arxiv, services.papers, redis=services.redis, keys=services.keys
+        services.feeds,
+        services.arxiv,
+        services.papers,
+        redis=services.redis,
+        keys=services.keys,
+        metrics=services.metrics,
     )
     queue = DeliveryQueue(
         services.redis,

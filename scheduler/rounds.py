@@ -139,6 +139,7 @@ class RoundPlanner:
         report.failed_topics = found.failed
         ids = [p.arxiv_id for papers in found.papers.values() for p in papers]
         report.found = len(set(ids))
+        self._services.metrics.papers_found.inc(report.found)
         known = await self._services.ledger.known(job.chat, ids)
         plan = plan_digest(found.papers, known, job.settings.max_papers)
         if not plan.empty:
@@ -177,6 +178,7 @@ class RoundPlanner:
         )
         items = [(card, m) for card, m in items if card.arxiv_id in planned]
         report.planned = len(items)
+        self._services.metrics.papers_planned.inc(len(items))
         if not items:
             return
         topics = tuple(dict.fromkeys(t for c in (*chosen, *overflow) for t in c.topics))

@@ -114,6 +114,7 @@ class Deliverer:
             if isinstance(outcome, Retry):
                 if outcome.rate_limited:
                     self.stats.rate_limited += 1
+                    self._services.metrics.rate_limited.inc()
                     await self._services.pacer.hold(f"chat:{chat.key()}", outcome.after)
                 else:
                     await asyncio.sleep(outcome.after)
@@ -144,6 +145,7 @@ class Deliverer:
         moved = await self._services.ledger.finish(chat, papers, state, message_id=message_id, reason=reason)  # type: ignore[arg-type]
         self.stats.messages[state] += 1
         self.stats.papers[state] += moved
+        self._services.metrics.messages.labels(state).inc()
         if state != "sent":
             log.warning("Delivery to %s: %d paper(s) %s (%s)", chat.key(), moved, state, reason)
 

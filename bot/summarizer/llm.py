@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 import openai
 
+from bot.budget import TokenBudget
+from bot.metrics import Metrics
 from bot.models import Paper, Summary
 from bot.summarizer.extractive import ExtractiveSummarizer
 from bot.summarizer.prompt import (
@@ -42,11 +44,21 @@ class LlmSummarizer:
 
     prompt_version = PROMPT_VERSION
 
-    def __init__(self, client: openai.AsyncOpenAI, model: str, max_concurrency: int = 4) -> None:
+    def __init__(
+        self,
+        client: openai.AsyncOpenAI,
+        model: str,
+        max_concurrency: int = 4,
+        *,
+        budget: TokenBudget | None = None,
+        metrics: Metrics | None = None,
+    ) -> None:
         self._client = client
         self._model = model
         self._fallback = ExtractiveSummarizer()
         self._slots = asyncio.Semaphore(max_concurrency)
+        self._budget = budget
+        self._metrics = metrics
         self.usage = LlmUsage()
 
     @property
@@ -60,6 +72,10 @@ class LlmSummarizer:
 
     async def summarize(self, paper: Paper, language: str) -> Summary:
         """Summarize with the model, falling back to the abstract's sentences on any failure."""
+        if self._budget is not None and await self._budget.exhausted():
+            return self._fallback.build(
+                paper, language, fallback_reason="the daily language-model budget is spent"
+            )
         try:
             async with self._slots:
                 return await self._ask(paper, language)
@@ -68,8 +84,19 @@ class LlmSummarizer:
             log.warning("LLM summary of %s failed (%s); using extractive fallback", paper.arxiv_id, exc)
             return self._fallback.build(paper, language, fallback_reason=str(exc))
 
+    async def _record(self, prompt: int, completion: int) -> None:
+        self.usage.prompt_tokens += prompt
+        self.usage.completion_tokens += completion
+        if self._metrics is not None:
+            self._metrics.llm_tokens.labels("prompt").inc(prompt)
+            self._metrics.llm_tokens.labels("completion").inc(completion)
+        if self._budget is not None:
+            await self._budget.spend(prompt + completion)
+
     async def _ask(self, paper: Paper, language: str) -> Summary:
         self.usage.calls += 1
+        if self._metrics is not None:
+            self._metrics.llm_calls.inc()
         try:
             response = await self._client.chat.completions.create(
                 model=self._model,
@@ -87,8 +114,7 @@ class LlmSummarizer:
             raise LlmFailureError("the language model could not be reached") from exc
 
         if response.usage is not None:
-            self.usage.prompt_tokens += response.usage.prompt_tokens
-            self.usage.completion_tokens += response.usage.completion_tokens
+            await self._record(response.usage.prompt_tokens, response.usage.completion_tokens)
         if not response.choices:
             raise LlmFailureError("the language model returned no answer")
         message = response.choices[0].message

@@ -1,0 +1,38 @@
+"""A daily budget of language-model tokens, shared by every process (LLM_DAILY_TOKEN_BUDGET)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from redis.asyncio import Redis
+
+
+class TokenBudget:
+    """Counts tokens per UTC day; `limit` 0 means unlimited."""
+
+    def __init__(self, redis: Redis, prefix: str, limit: int, clock: Callable[[], float] = time.time) -> None:
+        self._redis = redis
+        self._prefix = prefix
+        self._limit = limit
+        self._clock = clock
+
+    def _key(self) -> str:
+        return f"{self._prefix}llm:tokens:{time.strftime('%Y%m%d', time.gmtime(self._clock()))}"
+
+    async def exhausted(self) -> bool:
+        """True once today's tokens reached the limit."""
+        if self._limit <= 0:
+            return False
+        used = await self._redis.get(self._key())
+        return int(used or 0) >= self._limit
+
+    async def spend(self, tokens: int) -> None:
+        """Record tokens used (the counter expires two days later)."""
+        if tokens <= 0:
+            return
+        key = self._key()
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.incrby(key, tokens)
+            pipe.expire(key, 2 * 86400)
+            await pipe.execute()

@@ -1,0 +1,32 @@
+"""Prometheus metrics (served on METRICS_PORT when it is set)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from prometheus_client import CollectorRegistry, Counter, start_http_server
+
+
+@dataclass
+class Metrics:
+    """The bot's counters, in a registry of their own."""
+
+    registry: CollectorRegistry = field(default_factory=CollectorRegistry)
+
+    def __post_init__(self) -> None:
+        r = self.registry
+        self.papers_found = Counter("arxivbot_papers_found", "Papers found for planned rounds", registry=r)
+        self.papers_planned = Counter("arxivbot_papers_planned", "Papers planned into digests", registry=r)
+        self.fetch_failures = Counter(
+            "arxivbot_fetch_failures", "arXiv feed or API fetches that failed", registry=r
+        )
+        self.llm_calls = Counter("arxivbot_llm_calls", "Requests to the language model", registry=r)
+        self.llm_tokens = Counter(
+            "arxivbot_llm_tokens", "Tokens used by the language model", ["kind"], registry=r
+        )
+        self.messages = Counter("arxivbot_messages", "Digest messages by outcome", ["outcome"], registry=r)
+        self.rate_limited = Counter("arxivbot_rate_limited", "429 answers from the chat platform", registry=r)
+
+    def serve(self, port: int) -> None:
+        """Expose /metrics on `port` (a daemon thread)."""
+        start_http_server(port, registry=self.registry)
