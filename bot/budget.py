@@ -28,8 +28,8 @@ class TokenBudget:
         return int(used or 0) >= self._limit
 
     async def spend(self, tokens: int) -> None:
-        """Record tokens used (the counter expires two days later)."""
-        if tokens <= 0:
+        """Record tokens used against a limit (the counter expires two days later)."""
+        if self._limit <= 0 or tokens <= 0:
             return
         key = self._key()
         async with self._redis.pipeline(transaction=True) as pipe:

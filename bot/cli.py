@@ -1,4 +1,4 @@
-"""Command line: `python -m bot summarize …` prints a card, `python -m bot run` starts the bots."""
+"""Command line: `python -m bot summarize|digest|deliver|run …`."""
 
 from __future__ import annotations
 
@@ -19,11 +19,17 @@ from bot.models import Card
 from bot.render import markdown, plain, telegram_html
 from bot.services import build_services
 from bot.settings import ConfigError, Settings, load_settings
+from bot.topics import EXAMPLE_CATEGORY, TopicError, parse_topic
 
 log = logging.getLogger("bot")
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 FORMATS = ("text", "markdown", "html", "json")
+ROLES = ("all", "bot", "scheduler", "worker")
+MISSING_PLATFORM = (
+    "error: no chat platform is configured. Set TELEGRAM_BOT_TOKEN (from @BotFather) "
+    "in the environment or in .env, then run again."
+)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -35,7 +41,19 @@ def _parser() -> argparse.ArgumentParser:
         "--lang", default=None, help="ISO 639-1 language of the card (default DEFAULT_LANGUAGE)"
     )
     summarize.add_argument("--format", choices=FORMATS, default="text", help="output format (default text)")
-    sub.add_parser("run", help="run the bot for every platform whose token is set")
+    digest = sub.add_parser("digest", help="print today's digest for a topic")
+    digest.add_argument(
+        "topic", help=f"an arXiv category or query, e.g. {EXAMPLE_CATEGORY} or '\"few-shot\" AND cat:cs.LG'"
+    )
+    digest.add_argument(
+        "--lang", default=None, help="ISO 639-1 language of the cards (default DEFAULT_LANGUAGE)"
+    )
+    digest.add_argument("--limit", type=int, default=10, help="papers shown as cards, 1-50 (default 10)")
+    digest.add_argument("--format", choices=FORMATS, default="text", help="output format (default text)")
+    deliver = sub.add_parser("deliver", help="plan and deliver one round for every active chat")
+    deliver.add_argument("--now", action="store_true", required=True, help="regardless of each chat's time")
+    run = sub.add_parser("run", help="run the bot")
+    run.add_argument("--role", choices=ROLES, default="all", help="which part to run (default all)")
     return parser
 
 
@@ -75,18 +93,61 @@ async def summarize_command(settings: Settings, paper: str, language: str, fmt: 
     return EXIT_OK
 
 
-async def run_command(settings: Settings) -> int:
-    """Run every configured platform until SIGINT/SIGTERM."""
+async def digest_command(settings: Settings, text: str, language: str, limit: int, fmt: str) -> int:
+    """Print today's digest for a topic; returns the process exit code."""
+    from bot.digest_cli import progress_bar, render, topic_digest  # noqa: PLC0415 - keeps `summarize` light
+
+    try:
+        topic = parse_topic(text)
+    except TopicError as exc:
+        print(f"error: {exc}. Try a category like {EXAMPLE_CATEGORY}.", file=sys.stderr)
+        return EXIT_USAGE
+    if not 1 <= limit <= 50:
+        print("error: --limit must be from 1 to 50", file=sys.stderr)
+        return EXIT_USAGE
+    services = build_services(settings)
+    try:
+        cards, more, failed = await topic_digest(services, topic, language, limit, progress_bar(sys.stderr))
+    finally:
+        await services.aclose()
+    if failed:
+        print(
+            f"error: arXiv could not be read ({next(iter(failed.values()))}); try again later",
+            file=sys.stderr,
+        )
+        return EXIT_FAILURE
+    if not cards:
+        print(f"No new papers for {topic.canonical} today (arXiv announces on weekdays).", file=sys.stderr)
+        return EXIT_OK
+    print(render(topic, cards, more, fmt))
+    return EXIT_OK
+
+
+async def deliver_command(settings: Settings) -> int:
+    """One round for every active chat now; prints the counts."""
+    from bot.roles import deliver_now  # noqa: PLC0415 - the pipeline is only needed here and in `run`
+
+    if settings.telegram_bot_token is None:
+        print(MISSING_PLATFORM, file=sys.stderr)
+        return EXIT_USAGE
+    services = build_services(settings)
+    lines: list[str] = []
+    try:
+        counts = await deliver_now(services, lines)
+    finally:
+        await services.aclose()
+    print("\n".join(lines))
+    return EXIT_FAILURE if counts["failed_topics"] else EXIT_OK
+
+
+async def run_command(settings: Settings, role: str) -> int:
+    """Run a role until SIGINT/SIGTERM."""
     if settings.discord_bot_token is not None:
         log.warning("DISCORD_BOT_TOKEN is set, but this release has no Discord adapter yet; ignoring it")
     if settings.telegram_bot_token is None:
-        print(
-            "error: no chat platform is configured. Set TELEGRAM_BOT_TOKEN (from @BotFather) "
-            "in the environment or in .env, then run again.",
-            file=sys.stderr,
-        )
+        print(MISSING_PLATFORM, file=sys.stderr)
         return EXIT_USAGE
-    from bot.telegram.app import run_polling  # noqa: PLC0415 - PTB is only needed when a bot runs
+    from bot.roles import run_roles  # noqa: PLC0415 - PTB and the pipeline are only needed when a bot runs
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -96,15 +157,19 @@ async def run_command(settings: Settings) -> int:
     try:
         purged = await services.chats.purge_inactive(settings.chat_retention_days * 86400)
         if purged:
-            log.info(
-                "Forgot %d chat(s) that removed the bot over %d days ago",
-                len(purged),
-                settings.chat_retention_days,
-            )
-        await run_polling(services, stop)
+            log.info("Forgot %d chat(s) that removed the bot long ago", len(purged))
+        await run_roles(services, role, stop)
     finally:
         await services.aclose()
     return EXIT_OK
+
+
+def _language(arg: str | None, settings: Settings) -> str | None:
+    language = (arg or settings.default_language).strip().lower()
+    if not re.fullmatch(r"[a-z]{2}", language):
+        print(f"error: --lang expects a two-letter code such as en or zh, got {arg!r}", file=sys.stderr)
+        return None
+    return language
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -115,14 +180,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return EXIT_USAGE
-    setup_logging(settings.log_level if args.command == "run" else "WARNING", settings.secrets())
-    if args.command == "summarize":
-        language = (args.lang or settings.default_language).strip().lower()
-        if not re.fullmatch(r"[a-z]{2}", language):
-            print(
-                f"error: --lang expects a two-letter code such as en or zh, got {args.lang!r}",
-                file=sys.stderr,
-            )
+    verbose = args.command in {"run", "deliver"}
+    setup_logging(settings.log_level if verbose else "WARNING", settings.secrets())
+    if args.command in {"summarize", "digest"}:
+        language = _language(args.lang, settings)
+        if language is None:
             return EXIT_USAGE
-        return asyncio.run(summarize_command(settings, args.paper, language, args.format))
-    return asyncio.run(run_command(settings))
+        if args.command == "summarize":
+            return asyncio.run(summarize_command(settings, args.paper, language, args.format))
+        return asyncio.run(digest_command(settings, args.topic, language, args.limit, args.format))
+    if args.command == "deliver":
+        return asyncio.run(deliver_command(settings))
+    return asyncio.run(run_command(settings, args.role))

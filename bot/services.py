@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import openai
@@ -15,6 +16,7 @@ from bot.cards import CardMaker
 from bot.chat_store import ChatStore, RedisChatStore
 from bot.ledger import Ledger
 from bot.metrics import Metrics
+from bot.models import ChatRef
 from bot.pacing import Pacer
 from bot.papers import PaperService
 from bot.ratelimit import RateLimiter
@@ -42,6 +44,9 @@ class Services:
     arxiv: ArxivClient
     feeds: FeedClient
     metrics: Metrics
+    digest_limit: RateLimiter
+    digest_now: Callable[[ChatRef], Awaitable[int]] | None = None
+    """Plans an on-demand round for a chat and returns the papers planned (set where a pipeline runs)."""
 
     async def aclose(self) -> None:
         """Release network resources."""
@@ -100,4 +105,5 @@ def build_services(settings: Settings, redis: Redis | None = None) -> Services:
         arxiv=arxiv,
         feeds=FeedClient(settings.arxiv_rss_url, timeout=settings.arxiv_timeout_seconds, gate=arxiv_gate),
         metrics=metrics,
+        digest_limit=RateLimiter(redis, keys, "digest", settings.digest_per_hour, window=3600),
     )

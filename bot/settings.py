@@ -66,6 +66,7 @@ class Settings(BaseSettings):
     metrics_port: int | None = Field(default=None, ge=1, le=65535)
 
     summarize_per_minute: int = Field(default=5, ge=1, le=1000)
+    digest_per_hour: int = Field(default=3, ge=1, le=100)
     max_topics_per_chat: int = Field(default=25, ge=1, le=500)
     chat_retention_days: int = Field(default=30, ge=1, le=3650)
     summary_cache_days: int = Field(default=30, ge=1, le=3650)

@@ -46,6 +46,8 @@ def help_reply() -> TextReply:
         " or ",
         code("/settings style compact"),
         "\n",
+        code("/digest"),
+        " — this chat's digest now\n",
         code("/pause"),
         " and ",
         code("/resume"),

@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from bot.models import Reply
+from handlers import digest as digest_handlers
 from handlers import help as help_handlers
 from handlers import settings as settings_handlers
 from handlers import subscriptions as subscription_handlers
@@ -33,6 +34,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("unsubscribe", "Stop following a topic: /unsubscribe cs.CL", subscription_handlers.unsubscribe),
     Command("topics", "The topics this chat follows", subscription_handlers.topics),
     Command("settings", "Show or change settings: /settings time 08:30", settings_handlers.settings),
+    Command("digest", "Today's digest for this chat, now", digest_handlers.digest, slow=True),
     Command("pause", "Pause daily digests", settings_handlers.pause),
     Command("resume", "Resume daily digests", settings_handlers.resume),
     Command("help", "What I can do, with examples", help_handlers.help_command),

@@ -74,6 +74,7 @@ async def test_command_menu_is_published(running: FakeTelegram) -> None:
         "unsubscribe",
         "topics",
         "settings",
+        "digest",
         "pause",
         "resume",
         "help",

@@ -66,3 +66,36 @@ def render_text(reply: TextReply) -> str:
         else:
             parts.append(text)
     return "".join(parts)
+
+
+def _cell(text: str) -> str:
+    return escape(" ".join(text.split()))
+
+
+def render_daily_page(title: str, cards: Sequence[Card], more: Sequence[Card] = ()) -> str:
+    """A daily page: a table of one-line TL;DRs with footnote references, then each paper in full."""
+    lines = [f"# {escape(title)}", "", "| Ref | Title | TL;DR |", "| --- | --- | --- |"]
+    for index, card in enumerate(cards, 1):
+        t = card_text(card)
+        lines.append(f"| [^{index}] | {_link(t.title, card.url)} | {_cell(t.tldr)} |")
+    lines.append("")
+    for index, card in enumerate(cards, 1):
+        t = card_text(card)
+        heading = (
+            f"**{escape(t.translated_title)}** ({escape(t.title)})"
+            if t.translated_title
+            else f"**{escape(t.title)}**"
+        )
+        lines.append(f"[^{index}]: {heading}  ")
+        lines.append(f"    {_link(card.url, card.url)} · {escape(t.authors)}  ")
+        if t.comment:
+            lines.append(f"    {escape(t.comment)}  ")
+        lines.append(f"    **TL;DR**: {escape(t.tldr)}  ")
+        if t.translated_abstract:
+            lines.append(f"    **{escape(t.translated_label)}**: {escape(t.translated_abstract)}  ")
+        lines.append(f"    **Abstract**: {escape(t.abstract)}  ")
+        lines.append(f"    *{escape(t.note)}*")
+        lines.append("")
+    if more:
+        lines += [f"**{len(more)} more:** " + " · ".join(_link(c.title, c.url) for c in more), ""]
+    return "\n".join(lines)
