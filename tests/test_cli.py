@@ -8,10 +8,12 @@ import os
 import sys
 
 import pytest
+from redis.asyncio import Redis
 
 from tests.fakes.arxiv_api import FakeArxiv
 from tests.fakes.openai_api import FakeOpenAI
 from tests.fakes.telegram_entities import parse_html
+from tests.redis_server import RedisServer
 
 
 async def run_cli(*args: str, **env: str) -> tuple[int, str, str]:
@@ -126,3 +128,95 @@ async def test_arxiv_errors_exit_1(fake_arxiv: FakeArxiv) -> None:
         "summarize", "2402.01349", ARXIV_API_URL=fake_arxiv.api_url, ARXIV_REQUEST_INTERVAL_SECONDS="0"
     )
     assert (code, "arXiv is unavailable" in err) == (1, True)
+
+
+async def test_digest_for_a_topic_on_embedded_defaults(fake_arxiv: FakeArxiv) -> None:
+    from tests.digest_harness import paper
+
+    for n in range(1, 5):
+        fake_arxiv.announce("cs.CL", paper(n, title=f"Paper {n} | with a pipe"))
+    code, out, err = await run_cli(
+        "digest",
+        "cs.CL",
+        "--limit",
+        "3",
+        "--format",
+        "markdown",
+        ARXIV_API_URL=fake_arxiv.api_url,
+        ARXIV_RSS_URL=fake_arxiv.rss_url,
+        ARXIV_REQUEST_INTERVAL_SECONDS="0",
+    )
+    assert code == 0, err
+    assert out.startswith("# arXiv digest — cs.CL — ")
+    assert "| Ref | Title | TL;DR |" in out
+    assert out.count("| [^") == 3
+    assert "Paper 1 \\| with a pipe" in out
+    assert "[^1]: **Paper" in out
+    assert "**1 more:**" in out
+    assert "summarizing [" in err and "3/3" in err
+
+
+async def test_digest_json_and_empty_day(fake_arxiv: FakeArxiv) -> None:
+    from tests.digest_harness import paper
+
+    env = {
+        "ARXIV_API_URL": fake_arxiv.api_url,
+        "ARXIV_RSS_URL": fake_arxiv.rss_url,
+        "ARXIV_REQUEST_INTERVAL_SECONDS": "0",
+    }
+    code, out, err = await run_cli("digest", "cs.CL", **env)
+    assert (code, out) == (0, "")
+    assert "No new papers for cs.CL today" in err
+    fake_arxiv.announce("cs.CL", paper(1))
+    code, out, _ = await run_cli("digest", "CS.cl", "--format", "json", **env)
+    data = json.loads(out)
+    assert data["topic"] == "cs.CL"
+    assert [p["arxiv_id"] for p in data["papers"]] == ["2411.00001"]
+
+
+async def test_digest_bad_topic_and_arxiv_down(fake_arxiv: FakeArxiv) -> None:
+    code, _, err = await run_cli("digest", "cs.CLL")
+    assert code == 2
+    assert "Did you mean cs.CL" in err
+    fake_arxiv.rss_mode = "503"
+    code, _, err = await run_cli(
+        "digest", "cs.CL", ARXIV_RSS_URL=fake_arxiv.rss_url, ARXIV_REQUEST_INTERVAL_SECONDS="0"
+    )
+    assert code == 1
+    assert "arXiv could not be read" in err
+
+
+async def test_deliver_now_delivers_every_active_chat(
+    fake_arxiv: FakeArxiv, redis_server: RedisServer, redis: Redis
+) -> None:
+    from bot.services import build_services
+    from bot.settings import Settings
+    from tests.digest_harness import add_chat, paper
+    from tests.fakes.telegram_api import FakeTelegram
+
+    for n in range(1, 4):
+        fake_arxiv.announce("cs.CL", paper(n))
+    async with FakeTelegram() as tg:
+        settings = Settings(_env_file=None, redis_url=redis_server.url)
+        services = build_services(settings)
+        try:
+            await add_chat(services, tg, 1, ["cs.CL"])
+            await add_chat(services, tg, 2, ["cs.CL"], time="23:59")
+            paused = await add_chat(services, tg, 3, ["cs.CL"])
+            await services.chats.set_setting(paused, "paused", "1")
+        finally:
+            await services.aclose()
+        code, out, err = await run_cli(
+            "deliver",
+            "--now",
+            TELEGRAM_BOT_TOKEN=tg.token,
+            TELEGRAM_API_URL=tg.api_url,
+            REDIS_URL=redis_server.url,
+            ARXIV_API_URL=fake_arxiv.api_url,
+            ARXIV_RSS_URL=fake_arxiv.rss_url,
+            ARXIV_REQUEST_INTERVAL_SECONDS="0",
+        )
+        assert code == 0, err
+        assert "chats=2 planned=6 sent=6 failed=0 uncertain=0 failed_topics=0" in out
+        assert {m.chat_id for m in tg.sent} == {1, 2}
+        assert tg.token not in err

@@ -219,3 +219,25 @@ async def test_two_schedulers_never_plan_the_same_round_twice(
         assert sum(result.accepted.values()) == 30
     finally:
         await other_services.aclose()
+
+
+async def test_digest_command_delivers_now(
+    services: Services, fake_tg: FakeTelegram, fake_arxiv: FakeArxiv
+) -> None:
+    from bot.roles import enable_digest_now
+    from bot.telegram.app import polling
+    from tests.test_subscriptions_e2e import ask
+
+    announce_day(fake_arxiv)
+    pipeline = pipeline_for(services, fake_tg)
+    enable_digest_now(services, pipeline)
+    async with polling(services, poll_timeout=1):
+        assert "follows no topics yet" in await ask(fake_tg, "/digest")
+        await ask(fake_tg, "/subscribe cs.CL")
+        assert "6 new papers are on the way" in await ask(fake_tg, "/digest")
+        await drain(pipeline)
+        assert "Nothing new since your last digest" in await ask(fake_tg, "/digest")
+        assert "Nothing new since your last digest" in await ask(fake_tg, "/digest")
+        assert "3 digests this hour already" in await ask(fake_tg, "/digest")
+    digest = [m for m in fake_tg.sent if m.visible_text.startswith("📚 arXiv digest")]
+    assert len(digest) == 1
