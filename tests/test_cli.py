@@ -153,7 +153,8 @@ async def test_digest_for_a_topic_on_embedded_defaults(fake_arxiv: FakeArxiv) ->
     assert "Paper 1 \\| with a pipe" in out
     assert "[^1]: **Paper" in out
     assert "**1 more:**" in out
-    assert "summarizing [" in err and "3/3" in err
+    assert "summarizing [" in err
+    assert "3/3" in err
 
 
 async def test_digest_json_and_empty_day(fake_arxiv: FakeArxiv) -> None:
