@@ -124,6 +124,7 @@ class FakeTelegram(LocalServer):
     chaos: dict[str, float] = field(default_factory=dict)  # sendMessage failure kind -> probability
     injected: Counter[str] = field(default_factory=Counter)
     rng: random.Random = field(default_factory=lambda: random.Random(1234))
+    auto_chats: bool = False  # benchmarks: any chat id is a private chat that exists
     edits: list[SentMessage] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -148,6 +149,7 @@ class FakeTelegram(LocalServer):
     def routes(self, app: web.Application) -> None:
         """Register the fake's endpoints."""
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        app.router.add_get("/_fake/stats", self._stats)
 
     @property
     def api_url(self) -> str:
@@ -287,6 +289,9 @@ class FakeTelegram(LocalServer):
         return matching()
 
     # ----- HTTP ------------------------------------------------------------------------------
+    async def _stats(self, _request: web.Request) -> web.Response:
+        return web.json_response({"sent": len(self.sent), "chats": len({m.chat_id for m in self.sent})})
+
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         if request.match_info["token"] != self.token:
             return web.json_response(
@@ -405,6 +410,8 @@ class FakeTelegram(LocalServer):
         except (KeyError, ValueError) as exc:
             raise ApiError(400, "Bad Request: chat_id is empty") from exc
         chat = self.chats.get(chat_id)
+        if chat is None and self.auto_chats:
+            chat = self.add_chat(chat_id, "private")
         if chat is None:
             raise ApiError(400, "Bad Request: chat not found")
         if chat.migrated_to is not None:
