@@ -19,6 +19,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -26,7 +27,7 @@ from bot.chat_settings import ChatSettings
 from bot.models import ChatRef
 from bot.services import Services, build_services
 from bot.settings import Settings
-from bot.telegram.sender import TelegramSender, build_bot
+from bot.telegram.sender import build_sender
 from scheduler.pipeline import Pipeline, build_pipeline
 from tests.digest_harness import paper
 from tests.fakes.arxiv_api import FakeArxiv
@@ -48,7 +49,7 @@ def start_fake_telegram() -> tuple[subprocess.Popen[bytes], str]:
 
 def sent_count(base: str) -> int:
     """Messages the fake accepted so far."""
-    with urllib.request.urlopen(f"{base}/_fake/stats", timeout=10) as response:  # noqa: S310 - loopback only
+    with urllib.request.urlopen(f"{base}/_fake/stats", timeout=10) as response:
         return int(json.load(response)["sent"])
 
 
@@ -59,7 +60,10 @@ async def add_chats(services: Services, count: int) -> list[ChatRef]:
         chat = ChatRef("telegram", 10_000 + i)
         language = "zh" if i % 2 else "en"
         await services.chats.ensure_chat(
-            chat, "private", None, ChatSettings(language=language, time="09:00", timezone="UTC", max_papers=50)
+            chat,
+            "private",
+            None,
+            ChatSettings(language=language, time="09:00", timezone="UTC", max_papers=50),
         )
         await services.chats.subscribe(chat, "cs.CL", 25)
         chats.append(chat)
@@ -78,16 +82,17 @@ async def plan(pipeline: Pipeline, chats: list[ChatRef]) -> tuple[int, int, floa
     return planned, messages, time.perf_counter() - started
 
 
-async def deliver(pipeline: Pipeline) -> float:
-    """Drain the queue; returns seconds."""
-    started = time.perf_counter()
+async def deliver(pipeline: Pipeline) -> tuple[float, float]:
+    """Drain the queue; returns (wall seconds, CPU seconds of this process)."""
+    started, cpu = time.perf_counter(), time.process_time()
     while await pipeline.queue.pending():
         await pipeline.deliverer.drain_once(batch=256, block_ms=100)
-    return time.perf_counter() - started
+    return time.perf_counter() - started, time.process_time() - cpu
 
 
-async def run(chats: int, papers: int, *, pacing: bool, rate: float, redis_dir: Path, telegram: str,
-              rss_only: bool) -> None:
+async def run(
+    chats: int, papers: int, *, pacing: bool, rate: float, redis_dir: Path, telegram: str, rss_only: bool
+) -> None:
     """One full round for `chats` chats."""
     redis = RedisServer(redis_dir)
     redis.start()
@@ -96,51 +101,83 @@ async def run(chats: int, papers: int, *, pacing: bool, rate: float, redis_dir: 
             for n in range(1, papers + 1):
                 arxiv.announce("cs.CL", paper(n))
             settings = Settings(
-                _env_file=None, telegram_bot_token=TOKEN, telegram_api_url=f"{telegram}/bot",
-                redis_url=redis.url, arxiv_api_url=arxiv.api_url, arxiv_rss_url=arxiv.rss_url,
-                arxiv_request_interval_seconds=0, openai_base_url=llm.base_url, openai_api_key=llm.api_key,
-                llm_model="fake-model-1", llm_max_concurrency=16, delivery_global_rate=rate,
+                _env_file=None,
+                telegram_bot_token=TOKEN,
+                telegram_api_url=f"{telegram}/bot",
+                redis_url=redis.url,
+                arxiv_api_url=arxiv.api_url,
+                arxiv_rss_url=arxiv.rss_url,
+                arxiv_request_interval_seconds=0,
+                openai_base_url=llm.base_url,
+                openai_api_key=llm.api_key,
+                llm_model="fake-model-1",
+                llm_max_concurrency=16,
+                delivery_global_rate=rate,
                 delivery_concurrency=64,
             )
             services = build_services(settings)
             try:
-                bot = build_bot(TOKEN, settings.telegram_api_url, timeout=30, pool_size=128)
-                pipeline = build_pipeline(services, TelegramSender(bot), consumer="bench", pacing=pacing)
+                sender = build_sender(TOKEN, settings.telegram_api_url, timeout=30, pool_size=64)
+                pipeline = build_pipeline(services, sender, consumer="bench", pacing=pacing)
                 refs = await add_chats(services, chats)
                 before = sent_count(telegram)
                 planned, messages, plan_seconds = await plan(pipeline, refs)
-                seconds = await deliver(pipeline)
+                seconds, cpu = await deliver(pipeline)
                 sent = sent_count(telegram) - before
+                await pipeline.aclose()
             finally:
                 await services.aclose()
-            report(chats, papers, pacing, rate, planned, messages, plan_seconds, seconds, sent, llm.calls, rss_only)
+            figures = Figures(
+                chats, papers, pacing, rate, planned, messages, plan_seconds, seconds, cpu, sent, llm.calls
+            )
+            report(figures, rss_only=rss_only)
     finally:
         redis.stop()
 
 
-def report(chats: int, papers: int, pacing: bool, rate: float, planned: int, messages: int,  # noqa: FBT001
-           plan_seconds: float, seconds: float, sent: int, llm_calls: int, rss_only: bool) -> None:  # noqa: FBT001
+@dataclass
+class Figures:
+    """What one run measured."""
+
+    chats: int
+    papers: int
+    pacing: bool
+    rate: float
+    planned: int
+    messages: int
+    plan_seconds: float
+    seconds: float
+    cpu_seconds: float
+    sent: int
+    llm_calls: int
+
+
+def report(f: Figures, *, rss_only: bool) -> None:
     """Print the figures of one run."""
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     if rss_only:
-        print(f"{chats} chats x {papers} papers: peak RSS {peak:.1f} MiB")
+        print(f"{f.chats} chats x {f.papers} papers: peak RSS {peak:.1f} MiB")
         return
     languages = 2
-    mode = f"pacing on (DELIVERY_GLOBAL_RATE={rate:g}/s)" if pacing else "pacing off"
-    print(f"{chats} chats x {papers} papers, {mode}")
-    print(f"  planned {planned} (chat, paper) pairs in {messages} messages in {plan_seconds:.1f} s")
-    print(f"  LLM calls per (paper, language): {llm_calls / (papers * languages):.2f}")
-    print(f"  messages per chat: {sent / chats:.2f}")
-    rate_text = f"  delivered {sent} messages in {seconds:.1f} s: {sent / seconds:.0f} msg/s"
-    if pacing:
-        rate_text += f" ({100 * sent / seconds / rate:.0f}% of the configured global rate)"
-    print(rate_text)
+    mode = f"pacing on (DELIVERY_GLOBAL_RATE={f.rate:g}/s)" if f.pacing else "pacing off"
+    print(f"{f.chats} chats x {f.papers} papers, {mode}")
+    print(f"  planned {f.planned} (chat, paper) pairs in {f.messages} messages in {f.plan_seconds:.1f} s")
+    print(f"  LLM calls per (paper, language): {f.llm_calls / (f.papers * languages):.2f}")
+    print(f"  messages per chat: {f.sent / f.chats:.2f}")
+    line = f"  delivered {f.sent} messages in {f.seconds:.1f} s: {f.sent / f.seconds:.0f} msg/s end to end"
+    if f.pacing:
+        line += f" ({100 * f.sent / f.seconds / f.rate:.0f}% of the configured global rate)"
+    else:
+        line += f"; bot overhead {f.sent / f.cpu_seconds:.0f} msg per CPU-second of the bot process"
+    print(line)
     print(f"  peak RSS {peak:.1f} MiB")
 
 
 def main() -> None:
     """Parse arguments and run."""
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--chats", type=int, default=500)
     parser.add_argument("--papers", type=int, default=40)
     parser.add_argument("--rate", type=float, default=25.0, help="DELIVERY_GLOBAL_RATE for the paced run")
@@ -151,14 +188,41 @@ def main() -> None:
     try:
         with tempfile.TemporaryDirectory() as directory:
             if args.rss:
-                asyncio.run(run(args.chats, args.papers, pacing=False, rate=0, redis_dir=Path(directory),
-                                telegram=telegram, rss_only=True))
+                asyncio.run(
+                    run(
+                        args.chats,
+                        args.papers,
+                        pacing=False,
+                        rate=0,
+                        redis_dir=Path(directory),
+                        telegram=telegram,
+                        rss_only=True,
+                    )
+                )
                 return
-            asyncio.run(run(args.chats, args.papers, pacing=False, rate=0, redis_dir=Path(directory),
-                            telegram=telegram, rss_only=False))
+            asyncio.run(
+                run(
+                    args.chats,
+                    args.papers,
+                    pacing=False,
+                    rate=0,
+                    redis_dir=Path(directory),
+                    telegram=telegram,
+                    rss_only=False,
+                )
+            )
         with tempfile.TemporaryDirectory() as directory:
-            asyncio.run(run(args.paced_chats, 3, pacing=True, rate=args.rate, redis_dir=Path(directory),
-                            telegram=telegram, rss_only=False))
+            asyncio.run(
+                run(
+                    args.paced_chats,
+                    3,
+                    pacing=True,
+                    rate=args.rate,
+                    redis_dir=Path(directory),
+                    telegram=telegram,
+                    rss_only=False,
+                )
+            )
     finally:
         child.terminate()
         child.wait(timeout=10)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 
 from redis.asyncio import Redis
 from redis.exceptions import WatchError
@@ -35,6 +35,13 @@ class SharedCache:
         """The cached value, if any."""
         value = await self._redis.get(key)
         return None if value is None else str(value)
+
+    async def get_many(self, keys: Sequence[str]) -> list[str | None]:
+        """Cached values for many keys in one round trip (None where missing)."""
+        if not keys:
+            return []
+        values = await self._redis.mget(list(keys))
+        return [None if v is None else str(v) for v in values]
 
     async def put_many(self, values: dict[str, str], ttl: int) -> None:
         """Store values computed elsewhere."""

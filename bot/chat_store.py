@@ -92,6 +92,10 @@ class ChatStore(Protocol):
         """Every stored chat."""
         ...
 
+    async def resolve(self, chat: ChatRef) -> ChatRef:
+        """The chat's current id: itself, or where a migration moved it."""
+        ...
+
     async def set_active(self, chat: ChatRef, *, active: bool, reason: str | None = None) -> bool:
         """Mark whether the bot can post in the chat; True if that changed."""
         ...
@@ -271,6 +275,11 @@ class RedisChatStore:
         """Every stored chat."""
         members = await _smembers(self._redis, self.chats_key)
         return sorted((parse_chat_key(m) for m in members), key=lambda c: (c.platform, c.chat_id))
+
+    async def resolve(self, chat: ChatRef) -> ChatRef:
+        """The chat's current id: itself, or where a migration moved it (one hop; ids move once)."""
+        moved = await self._redis.hget(self.chat_key(chat), "migrated_to")
+        return parse_chat_key(str(moved)) if moved else chat
 
     async def set_active(self, chat: ChatRef, *, active: bool, reason: str | None = None) -> bool:
         """Mark whether the bot can post in the chat; True if that changed."""

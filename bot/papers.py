@@ -36,5 +36,9 @@ class PaperService:
         )
 
     async def get_many(self, arxiv_ids: Sequence[str]) -> list[Paper]:
-        """Cached papers in the given order, looking up any that expired."""
-        return [await self.get(arxiv_id) for arxiv_id in arxiv_ids]
+        """Papers in the given order: cached ones in one round trip, any that expired looked up."""
+        cached = await self._cache.get_many([self._keys.paper(i) for i in arxiv_ids])
+        return [
+            paper_from_json(raw) if raw is not None else await self.get(arxiv_id)
+            for arxiv_id, raw in zip(arxiv_ids, cached, strict=True)
+        ]

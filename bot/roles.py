@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 from bot.models import ChatRef
 from bot.services import Services
-from bot.telegram.sender import TelegramSender, build_bot
+from bot.telegram.sender import build_sender
 from scheduler.pipeline import Pipeline, build_pipeline
 from scheduler.service import DigestScheduler
 
@@ -22,12 +22,13 @@ def telegram_pipeline(services: Services, *, pacing: bool = True) -> Pipeline:
     """The digest pipeline delivering through the Bot API."""
     settings = services.settings
     assert settings.telegram_bot_token is not None
-    bot = build_bot(
+    sender = build_sender(
         settings.telegram_bot_token.get_secret_value(),
         settings.telegram_api_url,
         timeout=settings.telegram_send_timeout_seconds,
+        pool_size=settings.delivery_concurrency,
     )
-    return build_pipeline(services, TelegramSender(bot), pacing=pacing)
+    return build_pipeline(services, sender, pacing=pacing)
 
 
 def enable_digest_now(services: Services, pipeline: Pipeline) -> None:
@@ -50,6 +51,7 @@ async def run_roles(services: Services, role: str, stop: asyncio.Event) -> None:
     pipeline = telegram_pipeline(services)
     enable_digest_now(services, pipeline)
     async with contextlib.AsyncExitStack() as stack:
+        stack.push_async_callback(pipeline.aclose)
         if role in {"all", "bot"}:
             from bot.telegram.app import polling  # noqa: PLC0415 - PTB's Application only where it runs
 
@@ -84,6 +86,7 @@ async def deliver_now(services: Services, out: list[str]) -> dict[str, int]:
     failed_topics = sum(len(r.failed_topics) for r in reports)
     while await pipeline.queue.pending():
         await pipeline.deliverer.drain_once(batch=64, block_ms=200)
+    await pipeline.aclose()
     papers = pipeline.deliverer.stats.papers
     counts = {
         "chats": len(chats),

@@ -86,3 +86,7 @@ class Sender(Protocol):
     async def send(self, chat: ChatRef, message: DigestMessage) -> Outcome:
         """Send one message and classify the result."""
         ...
+
+    async def aclose(self) -> None:
+        """Release the platform connection."""
+        ...

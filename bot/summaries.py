@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from bot.cache import SharedCache
 from bot.codec import dumps, summary_from_json
 from bot.models import Paper, Summary
@@ -34,3 +36,11 @@ class SummaryService:
             return dumps(summary), ttl
 
         return summary_from_json(await self._cache.get_or_compute(self.key(paper.arxiv_id, language), write))
+
+    async def get_many(self, papers: Sequence[Paper], language: str) -> list[Summary]:
+        """Summaries of many papers: cached ones in one round trip, the rest written once each."""
+        cached = await self._cache.get_many([self.key(p.arxiv_id, language) for p in papers])
+        return [
+            summary_from_json(raw) if raw is not None else await self.get(paper, language)
+            for paper, raw in zip(papers, cached, strict=True)
+        ]

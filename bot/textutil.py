@@ -5,7 +5,7 @@ from __future__ import annotations
 
 def utf16_length(text: str) -> int:
     """Length as Telegram and Discord count it: UTF-16 code units (astral characters count twice)."""
-    return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
 def shorten(text: str, limit: int) -> str:

@@ -22,6 +22,11 @@ class Pipeline:
     queue: DeliveryQueue
     planner: RoundPlanner
     deliverer: Deliverer
+    sender: Sender
+
+    async def aclose(self) -> None:
+        """Close the platform connection."""
+        await self.sender.aclose()
 
 
 def consumer_name() -> str:
@@ -53,4 +58,5 @@ def build_pipeline(
         queue=queue,
         planner=RoundPlanner(services, discovery, queue, sender),
         deliverer=Deliverer(services, queue, sender, pacing=pacing),
+        sender=sender,
     )

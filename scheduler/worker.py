@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
 from bot.cards import build_card
+from bot.chat_store import ChatState
 from bot.failpoints import failpoint
 from bot.ledger import Mode
 from bot.models import Card, ChatRef
@@ -25,6 +27,8 @@ from scheduler.rounds import link_card
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 6
+CARD_CACHE_SECONDS = 300.0
+CARD_CACHE_SIZE = 4096
 
 
 @dataclass
@@ -47,6 +51,7 @@ class Deliverer:
         self._sender = sender
         self._pacing = pacing
         self.stats = DeliveryStats()
+        self._card_cache: dict[tuple[str, str, Mode, tuple[str, ...]], tuple[float, Card]] = {}
 
     async def run(self, stop: asyncio.Event, batch: int = 64, block_ms: int = 1000) -> None:
         """Work until `stop` is set."""
@@ -70,19 +75,20 @@ class Deliverer:
 
     async def deliver(self, delivery: Delivery) -> None:
         """Send every message of one delivery in order; acknowledge when all outcomes are recorded."""
-        chat = delivery.chat
+        chat = await self._services.chats.resolve(delivery.chat)  # follows a group → supergroup move
+        state = await self._services.chats.get_chat(chat)
         for index, items in enumerate(delivery.messages):
-            result = await self._message(chat, delivery, index, items)
+            result = await self._message(chat, state, delivery, index, items)
             if result is None:
                 return  # left pending: retried later by this or another worker
-            chat = result
+            if result != chat:
+                chat, state = result, await self._services.chats.get_chat(result)
         await self._queue.ack(delivery.id)
 
     async def _message(
-        self, chat: ChatRef, delivery: Delivery, index: int, items: tuple[Item, ...]
+        self, chat: ChatRef, state: ChatState | None, delivery: Delivery, index: int, items: tuple[Item, ...]
     ) -> ChatRef | None:
         ledger = self._services.ledger
-        state = await self._services.chats.get_chat(chat)
         papers = [paper for paper, _ in items]
         if state is None or not state.active:
             reason = (
@@ -166,16 +172,31 @@ class Deliverer:
         if delay > 0:
             await asyncio.sleep(delay)
 
+    async def _cards(self, delivery: Delivery, items: list[Item]) -> list[tuple[Card, Mode]]:
+        """Cards for the items, from a short-lived in-process cache first (a digest's papers repeat)."""
+        now = time.monotonic()
+        keys = [
+            (paper_id, delivery.language, mode, tuple(delivery.matched.get(paper_id, ())))
+            for paper_id, mode in items
+        ]
+        missing = [key for key in keys if key not in self._card_cache or self._card_cache[key][0] < now]
+        if missing:
+            papers = await self._services.papers.get_many([key[0] for key in missing])
+            summarized = [p for p, key in zip(papers, missing, strict=True) if key[2] != "link"]
+            summaries = iter(await self._services.summaries.get_many(summarized, delivery.language))
+            for paper, key in zip(papers, missing, strict=True):
+                card = (
+                    link_card(paper, key[1])
+                    if key[2] == "link"
+                    else build_card(paper, next(summaries), key[3])
+                )
+                self._card_cache[key] = (now + CARD_CACHE_SECONDS, card)
+            while len(self._card_cache) > CARD_CACHE_SIZE:
+                self._card_cache.pop(next(iter(self._card_cache)))
+        return [(self._card_cache[key][1], key[2]) for key in keys]
+
     async def _compose(self, delivery: Delivery, index: int, items: list[Item]) -> DigestMessage:
-        cards: list[tuple[Card, Mode]] = []
-        for paper_id, mode in items:
-            paper = await self._services.papers.get(paper_id)
-            if mode == "link":
-                card = link_card(paper, delivery.language)
-            else:
-                summary = await self._services.summaries.get(paper, delivery.language)
-                card = build_card(paper, summary, tuple(delivery.matched.get(paper_id, ())))
-            cards.append((card, mode))
+        cards = await self._cards(delivery, items)
         header = None
         if index == 0 and delivery.header:
             h = delivery.header

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Any
+
+import aiohttp
 
 from bot.chat_settings import ChatSettings
 from bot.ledger import Entry
 from bot.models import ChatKind, ChatRef
 from bot.services import Services
-from bot.telegram.sender import TelegramSender, build_bot
+from bot.telegram.sender import build_sender
 from scheduler.pipeline import Pipeline, build_pipeline
 from tests.fakes.papers import FakePaper
 from tests.fakes.telegram_api import FakeTelegram
@@ -63,11 +65,11 @@ def pipeline_for(
     *,
     consumer: str = "w1",
     timeout: float = 1.0,
-    **httpx_kwargs: Any,
+    connector: Callable[[], aiohttp.BaseConnector] | None = None,
 ) -> Pipeline:
     """The pipeline wired to the fake Bot API."""
-    bot = build_bot(fake.token, fake.api_url, timeout=timeout, **httpx_kwargs)
-    return build_pipeline(services, TelegramSender(bot), consumer=consumer, pacing=False)
+    sender = build_sender(fake.token, fake.api_url, timeout=timeout, connector=connector)
+    return build_pipeline(services, sender, consumer=consumer, pacing=False)
 
 
 async def drain(pipeline: Pipeline, rounds: int = 200) -> None:

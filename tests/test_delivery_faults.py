@@ -16,7 +16,7 @@ from scheduler.pipeline import Pipeline
 from tests.conftest import SettingsFactory
 from tests.digest_harness import NOON, add_chat, audit, check_invariants, drain, paper, pipeline_for
 from tests.fakes.arxiv_api import FakeArxiv
-from tests.fakes.flaky_transport import FlakyTransport
+from tests.fakes.flaky_transport import FlakyConnector
 from tests.fakes.openai_api import FakeOpenAI
 from tests.fakes.papers import INJECTION
 from tests.fakes.telegram_api import FakeTelegram
@@ -81,8 +81,8 @@ async def test_invariants_hold_under_platform_faults(
     # One card per message, so every paper is its own send and the faults hit many pairs.
     chats = await many_chats(services, fake_tg, fake_arxiv, chats=12, papers=20, max_papers=20)
     fake_tg.chaos = {"500": 0.05, "429": 0.05, "timeout_after_accept": 0.01}
-    flaky = FlakyTransport(rate=0.01)
-    pipeline = pipeline_for(services, fake_tg, timeout=0.5, transport=flaky)
+    flaky = FlakyConnector(rate=0.01)
+    pipeline = pipeline_for(services, fake_tg, timeout=0.5, connector=lambda: flaky)
     await plan_all(services, chats, pipeline)
     await drain(pipeline, rounds=400)
 
@@ -218,3 +218,22 @@ async def test_kill_at_a_failpoint_then_restart(
     assert result.states()["uncertain"] == in_flight
     assert len(result.ledger) == 6
     assert result.states()["failed"] == 0
+
+
+async def test_migration_between_planning_and_sending(
+    services: Services, fake_tg: FakeTelegram, fake_arxiv: FakeArxiv
+) -> None:
+    from handlers.lifecycle import chat_migrated
+
+    fake_arxiv.announce("cs.CL", paper(1))
+    old = await add_chat(services, fake_tg, -7, ["cs.CL"], kind="group")
+    pipeline = pipeline_for(services, fake_tg)
+    await plan_all(services, [old], pipeline)
+    new = ChatRef("telegram", -1000000000007)
+    fake_tg.add_chat(new.chat_id, "supergroup", "Upgraded")
+    fake_tg.chats[-7].migrated_to = new.chat_id
+    await chat_migrated(services, old, new)  # the service message arrived before the worker ran
+    await drain(pipeline)
+    result = await audit(services, fake_tg, [old, new])
+    check_invariants(result, max_uncertain=0)
+    assert {pair: e.state for pair, e in result.ledger.items()} == {(new.chat_id, "2411.00001"): "sent"}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from bot.ledger import Mode
 from bot.models import Card
 from bot.render.layout import clean, format_date
@@ -28,15 +30,16 @@ def format_date_long(header: DigestHeader) -> str:
     return f"{header.day:%a} {format_date(header.day)}"
 
 
-def item_blocks(card: Card, mode: Mode) -> list[str]:
-    """A paper as blocks: a full card, a one-line compact row, or a bare link."""
+@lru_cache(maxsize=4096)
+def item_blocks(card: Card, mode: Mode) -> tuple[str, ...]:
+    """A paper as blocks: a full card, a one-line compact row, or a bare link (memoised: digests repeat)."""
     link = f'<a href="{escape(card.url)}">{escape(clean(card.title, 160))}</a>'
     if mode == "card":
-        return card_blocks(card)
+        return tuple(card_blocks(card))
     if mode == "row":
         marker = "⚠️ " if card.extractive else ""
-        return [f"• <b>{link}</b>\n{marker}{escape(clean(card.tldr, 300))}"]
-    return [f"• {link}"]
+        return (f"• <b>{link}</b>\n{marker}{escape(clean(card.tldr, 300))}",)
+    return (f"• {link}",)
 
 
 def more_block(more: int) -> str:
@@ -54,8 +57,14 @@ def render_digest(message: DigestMessage) -> list[str]:
         if mode == "link" and message.more:
             units.append([more_block(message.more)])
             message = DigestMessage(message.items, message.header, 0)
-        units.append(item_blocks(card, mode))
+        units.append(list(item_blocks(card, mode)))
     return pack(units)
+
+
+@lru_cache(maxsize=4096)
+def _item_size(card: Card, mode: Mode) -> int:
+    blocks = item_blocks(card, mode)
+    return sum(visible_length(b) for b in blocks) + SEPARATOR * len(blocks)
 
 
 def pack_items(header: DigestHeader | None, items: list[tuple[Card, Mode]], more: int) -> list[list[int]]:
@@ -65,9 +74,7 @@ def pack_items(header: DigestHeader | None, items: list[tuple[Card, Mode]], more
     used = visible_length(header_block(header)) if header is not None else 0
     links_started = False
     for index, (card, mode) in enumerate(items):
-        size = sum(visible_length(b) for b in item_blocks(card, mode)) + SEPARATOR * len(
-            item_blocks(card, mode)
-        )
+        size = _item_size(card, mode)
         if mode == "link" and not links_started:
             size += visible_length(more_block(more)) + SEPARATOR
             links_started = True

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 
 from bot.models import Card, Span, TextReply
 from bot.render.layout import card_text
@@ -22,6 +23,7 @@ def escape(text: str) -> str:
     return html.escape(text, quote=True)
 
 
+@lru_cache(maxsize=16384)
 def visible_length(fragment: str) -> int:
     """Length of our own well-formed HTML after Telegram parses the entities out of it."""
     return utf16_length(html.unescape(_TAG.sub("", fragment)))

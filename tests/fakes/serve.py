@@ -17,7 +17,7 @@ async def main() -> None:
     stop = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
     async with FakeTelegram(auto_chats=True) as fake:
-        print(fake.port, flush=True)  # noqa: T201
+        print(fake.port, flush=True)
         await stop.wait()
 
 
