@@ -62,7 +62,6 @@ class Settings(BaseSettings):
     fetch_retry_minutes: int = Field(default=15, ge=1, le=720)
     lookback_days: int = Field(default=7, ge=1, le=7)
     scheduler_tick_seconds: float = Field(default=30.0, gt=0, le=3600)
-    nothing_new_note: bool = False
     metrics_port: int | None = Field(default=None, ge=1, le=65535)
 
     summarize_per_minute: int = Field(default=5, ge=1, le=1000)
