@@ -92,8 +92,8 @@ class ChatStore(Protocol):
         """Every stored chat."""
         ...
 
-    async def resolve(self, chat: ChatRef) -> ChatRef:
-        """The chat's current id: itself, or where a migration moved it."""
+    async def resolve(self, chat: ChatRef) -> tuple[ChatRef, ChatState | None]:
+        """The chat's current id (itself, or where a migration moved it) and its state."""
         ...
 
     async def set_active(self, chat: ChatRef, *, active: bool, reason: str | None = None) -> bool:
@@ -276,10 +276,13 @@ class RedisChatStore:
         members = await _smembers(self._redis, self.chats_key)
         return sorted((parse_chat_key(m) for m in members), key=lambda c: (c.platform, c.chat_id))
 
-    async def resolve(self, chat: ChatRef) -> ChatRef:
-        """The chat's current id: itself, or where a migration moved it (one hop; ids move once)."""
-        moved = await self._redis.hget(self.chat_key(chat), "migrated_to")
-        return parse_chat_key(str(moved)) if moved else chat
+    async def resolve(self, chat: ChatRef) -> tuple[ChatRef, ChatState | None]:
+        """The chat's current id (itself, or where a migration moved it: one hop) and its state."""
+        data = await _hgetall(self._redis, self.chat_key(chat))
+        if "migrated_to" in data and "language" not in data:
+            chat = parse_chat_key(data["migrated_to"])
+            data = await _hgetall(self._redis, self.chat_key(chat))
+        return chat, (self._state(chat, data) if "language" in data else None)
 
     async def set_active(self, chat: ChatRef, *, active: bool, reason: str | None = None) -> bool:
         """Mark whether the bot can post in the chat; True if that changed."""

@@ -76,8 +76,3 @@ class Pacer:
         """Block `name` for `seconds` from now (e.g. after a 429 with retry_after)."""
         now_ms = int(self._clock() * 1000)
         await self._hold(keys=[self._key(name) + ":hold"], args=[now_ms + int(seconds * 1000), now_ms])
-
-    async def held_for(self, name: str) -> float:
-        """Seconds left on a hold of `name` (0 if none)."""
-        held = await self._redis.get(self._key(name) + ":hold")
-        return max(0.0, (int(held) - self._clock() * 1000) / 1000) if held is not None else 0.0
