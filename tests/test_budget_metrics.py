@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import urllib.request
 
 from redis.asyncio import Redis
@@ -31,14 +32,19 @@ async def test_spent_budget_gives_labelled_extractive_cards(
     assert await redis.get(key) == "1400"
 
 
+def scrape(url: str) -> str:
+    """GET a metrics page (blocking; run in a thread)."""
+    with urllib.request.urlopen(url, timeout=5) as response:
+        return str(response.read().decode())
+
+
 async def test_metrics_are_served(llm_settings: SettingsFactory, redis: Redis, fake_llm: FakeOpenAI) -> None:
     services = build_services(llm_settings())
     try:
         await services.cards.card("2402.01349", "en")
         port = free_port()
         services.metrics.serve(port)
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:  # noqa: S310
-            text = response.read().decode()
+        text = await asyncio.to_thread(scrape, f"http://127.0.0.1:{port}/metrics")
     finally:
         await services.aclose()
     assert "arxivbot_llm_calls_total 1.0" in text
