@@ -17,7 +17,7 @@ from bot.render.telegram_digest import render_digest
 from bot.sending import DigestHeader, DigestMessage
 from bot.services import Services
 from bot.topics import Topic
-from scheduler.discovery import Discovery
+from scheduler.pipeline import build_discovery
 from scheduler.planning import plan_digest
 from scheduler.rounds import link_card
 
@@ -40,14 +40,7 @@ async def topic_digest(
     services: Services, topic: Topic, language: str, limit: int, progress: Callable[[int, int], None]
 ) -> tuple[list[Card], list[Card], dict[str, str]]:
     """Cards for today's papers of one topic, the rest as link cards, and any failed sources."""
-    discovery = Discovery(
-        services.feeds,
-        services.arxiv,
-        services.papers,
-        redis=services.redis,
-        keys=services.keys,
-        metrics=services.metrics,
-    )
+    discovery = build_discovery(services)
     now = datetime.now(UTC)
     found = await discovery.collect([topic], now - timedelta(days=1), now)
     plan = plan_digest(found.papers, set(), limit)

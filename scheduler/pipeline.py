@@ -34,12 +34,9 @@ def consumer_name() -> str:
     return f"{socket.gethostname()}-{os.getpid()}"
 
 
-def build_pipeline(
-    services: Services, sender: Sender, *, consumer: str | None = None, pacing: bool = True
-) -> Pipeline:
-    """Build the pipeline on top of the services."""
-    settings = services.settings
-    discovery = Discovery(
+def build_discovery(services: Services) -> Discovery:
+    """Discovery of new papers on top of the services."""
+    return Discovery(
         services.feeds,
         services.arxiv,
         services.papers,
@@ -47,6 +44,14 @@ def build_pipeline(
         keys=services.keys,
         metrics=services.metrics,
     )
+
+
+def build_pipeline(
+    services: Services, sender: Sender, *, consumer: str | None = None, pacing: bool = True
+) -> Pipeline:
+    """Build the pipeline on top of the services."""
+    settings = services.settings
+    discovery = build_discovery(services)
     queue = DeliveryQueue(
         services.redis,
         services.keys.prefix,

@@ -101,6 +101,25 @@ def llm_settings(make_settings: SettingsFactory, fake_llm: FakeOpenAI) -> Settin
 
 
 @pytest.fixture
+def digest_settings(
+    llm_settings: SettingsFactory, fake_tg: FakeTelegram, fake_arxiv: FakeArxiv
+) -> SettingsFactory:
+    """Settings for the digest pipeline: the fake LLM, Bot API and arXiv feeds, quick takeovers."""
+
+    def factory(**overrides: Any) -> Settings:
+        values: dict[str, Any] = {
+            "telegram_bot_token": fake_tg.token,
+            "telegram_api_url": fake_tg.api_url,
+            "arxiv_rss_url": fake_arxiv.rss_url,
+            "delivery_claim_idle_seconds": 0.3,
+        }
+        values.update(overrides)
+        return llm_settings(**values)
+
+    return factory
+
+
+@pytest.fixture
 async def services(make_settings: SettingsFactory, redis: Redis) -> AsyncIterator[Services]:
     """Services on the extractive summarizer, real Redis and the fake arXiv."""
     built = build_services(make_settings())

@@ -25,19 +25,8 @@ from tests.redis_server import RedisServer
 
 
 @pytest.fixture
-async def services(
-    llm_settings: SettingsFactory, fake_tg: FakeTelegram, fake_arxiv: FakeArxiv, redis: Redis
-) -> AsyncIterator[Services]:
-    built = build_services(
-        llm_settings(
-            telegram_bot_token=fake_tg.token,
-            telegram_api_url=fake_tg.api_url,
-            arxiv_rss_url=fake_arxiv.rss_url,
-            delivery_claim_idle_seconds=0.3,
-            llm_timeout_seconds=0.5,
-            llm_max_retries=0,
-        )
-    )
+async def services(digest_settings: SettingsFactory, redis: Redis) -> AsyncIterator[Services]:
+    built = build_services(digest_settings(llm_timeout_seconds=0.5, llm_max_retries=0))
     yield built
     await built.aclose()
 

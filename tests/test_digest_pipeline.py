@@ -22,17 +22,8 @@ from tests.fakes.telegram_entities import parse_html
 
 
 @pytest.fixture
-async def services(
-    llm_settings: SettingsFactory, fake_tg: FakeTelegram, fake_arxiv: FakeArxiv, redis: Redis
-) -> AsyncIterator[Services]:
-    built = build_services(
-        llm_settings(
-            telegram_bot_token=fake_tg.token,
-            telegram_api_url=fake_tg.api_url,
-            arxiv_rss_url=fake_arxiv.rss_url,
-            delivery_claim_idle_seconds=0.3,
-        )
-    )
+async def services(digest_settings: SettingsFactory, redis: Redis) -> AsyncIterator[Services]:
+    built = build_services(digest_settings())
     yield built
     await built.aclose()
 

@@ -486,6 +486,9 @@ class FakeTelegram(LocalServer):
             raise ApiError(400, "Bad Request: message is not modified")
         target.text, target.visible_text, target.params = params["text"], visible, params
         self.edits.append(target)
+        return self._message_json(message_id, chat, visible)
+
+    def _message_json(self, message_id: int, chat: Chat, visible: str) -> dict[str, Any]:
         return {
             "message_id": message_id,
             "date": int(time.time()),
@@ -512,10 +515,4 @@ class FakeTelegram(LocalServer):
         async with self._new_message:
             self.sent.append(message)
             self._new_message.notify_all()
-        return {
-            "message_id": message_id,
-            "date": int(time.time()),
-            "chat": self._chat_json(chat),
-            "from": self._bot_user(),
-            "text": visible,
-        }
+        return self._message_json(message_id, chat, visible)
