@@ -181,7 +181,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(exc, file=sys.stderr)
         return EXIT_USAGE
     verbose = args.command in {"run", "deliver"}
-    setup_logging(settings.log_level if verbose else "WARNING", settings.secrets())
+    setup_logging(settings.log_level if verbose else "WARNING", settings.secrets(), settings.log_format)
     if args.command in {"summarize", "digest"}:
         language = _language(args.lang, settings)
         if language is None:

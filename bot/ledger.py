@@ -146,6 +146,18 @@ class Ledger:
         values = await self._redis.hmget(self.key(chat), list(papers))
         return {paper for paper, value in zip(papers, values, strict=True) if value is not None}
 
+    async def prune(self, chat: ChatRef, older_than: float) -> int:
+        """Forget final entries older than `older_than` seconds (no source offers such papers again)."""
+        cutoff = self._clock() - older_than
+        stale = []
+        async for paper, raw in self._redis.hscan_iter(self.key(chat), count=500):
+            entry = Entry.parse(str(raw))
+            if entry.state in FINAL_STATES and entry.at < cutoff:
+                stale.append(str(paper))
+        for start in range(0, len(stale), 500):
+            await self._redis.hdel(self.key(chat), *stale[start : start + 500])
+        return len(stale)
+
     async def move(self, old: ChatRef, new: ChatRef) -> None:
         """Carry a migrated chat's ledger to its new id (entries the new id already has win)."""
         raw = await self._redis.hgetall(self.key(old))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
 from collections.abc import Iterable
@@ -29,16 +30,36 @@ class RedactingFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         """The formatted record with secrets removed."""
-        text = super().format(record)
+        return self.redact(super().format(record))
+
+    def redact(self, text: str) -> str:
+        """Text with every secret replaced by '***'."""
         for secret in self._secrets:
             text = text.replace(secret, "***")
         return text
 
 
-def setup_logging(level: str, secrets: Iterable[str] = ()) -> None:
-    """Configure the root logger once for the process."""
+class JsonFormatter(RedactingFormatter):
+    """One JSON object per line (time, level, logger, message, exception), secrets redacted."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        """The record as a JSON line."""
+        data = {
+            "time": self.formatTime(record),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if record.exc_info:
+            data["exception"] = self.formatException(record.exc_info)
+        return self.redact(json.dumps(data, ensure_ascii=False))
+
+
+def setup_logging(level: str, secrets: Iterable[str] = (), fmt: str = "text") -> None:
+    """Configure the root logger once for the process (`fmt`: text or json)."""
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(RedactingFormatter(FORMAT, secrets))
+    formatter_class = JsonFormatter if fmt == "json" else RedactingFormatter
+    handler.setFormatter(formatter_class(FORMAT, secrets))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

@@ -15,8 +15,6 @@ from scheduler.service import DigestScheduler
 
 log = logging.getLogger(__name__)
 
-ROLES = ("all", "bot", "scheduler", "worker")
-
 
 def telegram_pipeline(services: Services, *, pacing: bool = True) -> Pipeline:
     """The digest pipeline delivering through the Bot API."""

@@ -68,6 +68,8 @@ class Settings(BaseSettings):
     digest_per_hour: int = Field(default=3, ge=1, le=100)
     max_topics_per_chat: int = Field(default=25, ge=1, le=500)
     chat_retention_days: int = Field(default=30, ge=1, le=3650)
+    ledger_retention_days: int = Field(default=60, ge=8, le=3650)
+    log_format: str = "text"
     summary_cache_days: int = Field(default=30, ge=1, le=3650)
     log_level: str = "INFO"
 
@@ -126,6 +128,14 @@ class Settings(BaseSettings):
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"expected an IANA time zone such as 'Europe/Berlin', got {value!r}") from exc
+        return value
+
+    @field_validator("log_format")
+    @classmethod
+    def _log_format(cls, value: str) -> str:
+        value = value.strip().lower()
+        if value not in {"text", "json"}:
+            raise ValueError(f"expected text or json, got {value!r}")
         return value
 
     @field_validator("log_level")

@@ -88,7 +88,7 @@ class DigestScheduler:
             coalesce=True,
             id="digest-tick",
         )
-        scheduler.add_job(self._purge, "interval", hours=24, next_run_time=utc_now(), id="purge-inactive")
+        scheduler.add_job(self._purge, "interval", hours=24, next_run_time=utc_now(), id="housekeeping")
         scheduler.start()
         return scheduler
 
@@ -99,7 +99,14 @@ class DigestScheduler:
             log.exception("Scheduler tick failed")
 
     async def _purge(self) -> None:
-        days = self._services.settings.chat_retention_days
-        purged = await self._services.chats.purge_inactive(days * 86400)
-        if purged:
-            log.info("Forgot %d chat(s) that removed the bot over %d days ago", len(purged), days)
+        await self.housekeeping()
+
+    async def housekeeping(self) -> tuple[int, int]:
+        """Forget long-inactive chats and old final ledger entries; returns (chats, entries)."""
+        settings = self._services.settings
+        purged = await self._services.chats.purge_inactive(settings.chat_retention_days * 86400)
+        pruned = 0
+        for chat in await self._services.chats.all_chats():
+            pruned += await self._services.ledger.prune(chat, settings.ledger_retention_days * 86400)
+        log.info("Housekeeping: forgot %d inactive chat(s) and %d old ledger entries", len(purged), pruned)
+        return len(purged), pruned

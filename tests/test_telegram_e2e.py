@@ -257,3 +257,15 @@ async def test_python_m_bot_run_serves_and_stops_on_sigterm(
     log = err.decode()
     assert "is polling" in log
     assert fake_tg.token not in log
+
+
+@pytest.mark.usefixtures("restore_logging")
+def test_json_logs_are_one_object_per_line_without_secrets(capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    setup_logging("INFO", ["123456:SECRET-token"], "json")
+    logging.getLogger("bot.test").info("calling https://x/bot123456:SECRET-token/getMe")
+    line = capsys.readouterr().err.strip().splitlines()[-1]
+    data = json.loads(line)
+    assert data["level"] == "INFO"
+    assert data["message"] == "calling https://x/bot***/getMe"
