@@ -19,19 +19,24 @@ from bot.models import ChatRef
 State = Literal["planned", "inflight", "sent", "failed", "uncertain"]
 Mode = Literal["card", "row", "link"]
 FINAL_STATES = frozenset({"sent", "failed", "uncertain"})
+STALE_PLAN_SECONDS = 900.0  # a paper planned this long ago and never claimed lost its planner
 _SEP = "|"
 
-# KEYS[1] = ledger; ARGV = round, now, then mode/paper pairs. Plans papers the chat has never seen, and
-# re-plans papers already planned in this same round (a planner that crashed mid-way is re-run).
+# KEYS[1] = ledger; ARGV = round, now, stale_before, then mode/paper pairs. Plans papers the chat has
+# never seen, and adopts papers still planned in this same round or planned long ago (their planner died
+# before queueing them). Queueing a paper twice is harmless: only one delivery can claim it.
 _PLAN = """
 local planned = {}
-for i = 3, #ARGV, 2 do
+for i = 4, #ARGV, 2 do
   local mode, paper = ARGV[i], ARGV[i + 1]
   local raw = redis.call('HGET', KEYS[1], paper)
-  if not raw then
+  local adopt = false
+  if raw and string.sub(raw, 1, 8) == 'planned|' then
+    local at = tonumber(string.match(raw, '^planned|[^|]*|[^|]*|[^|]*|([^|]*)|')) or 0
+    adopt = string.find(raw, '|' .. ARGV[1] .. '|', 1, true) ~= nil or at < tonumber(ARGV[3])
+  end
+  if not raw or adopt then
     redis.call('HSET', KEYS[1], paper, 'planned|' .. mode .. '|' .. ARGV[1] .. '||' .. ARGV[2] .. '||')
-    table.insert(planned, paper)
-  elseif string.sub(raw, 1, 8) == 'planned|' and string.find(raw, '|' .. ARGV[1] .. '|', 1, true) then
     table.insert(planned, paper)
   end
 end
@@ -110,11 +115,21 @@ class Ledger:
         """The chat's ledger hash (its own hash tag, so each chat's ledger may live on any node)."""
         return f"{self._prefix}{{chat:{chat.key()}}}:ledger"
 
-    async def plan(self, chat: ChatRef, round_id: str, items: Sequence[tuple[str, Mode]]) -> list[str]:
-        """Record papers as planned in a round; returns those planned now (never ones already handled)."""
+    async def plan(
+        self,
+        chat: ChatRef,
+        round_id: str,
+        items: Sequence[tuple[str, Mode]],
+        stale_after: float = STALE_PLAN_SECONDS,
+    ) -> list[str]:
+        """Record papers as planned in a round; returns those planned now (never ones already handled).
+
+        Papers left `planned` for over `stale_after` seconds by another round are adopted too.
+        """
         if not items:
             return []
-        args: list[str | float] = [round_id, self._clock()]
+        now = self._clock()
+        args: list[str | float] = [round_id, now, now - stale_after]
         for paper, mode in items:
             args += [mode, paper]
         return [str(p) for p in await self._plan(keys=[self.key(chat)], args=args)]
@@ -139,12 +154,27 @@ class Ledger:
         raw = await self._redis.hgetall(self.key(chat))
         return {str(paper): Entry.parse(str(value)) for paper, value in raw.items()}
 
-    async def known(self, chat: ChatRef, papers: Sequence[str]) -> set[str]:
-        """Which of the papers the chat's ledger already has (in any state)."""
+    async def known(
+        self,
+        chat: ChatRef,
+        papers: Sequence[str],
+        round_id: str = "",
+        stale_after: float = STALE_PLAN_SECONDS,
+    ) -> set[str]:
+        """Papers the chat has or will get: every entry except those `plan` would adopt in `round_id`."""
         if not papers:
             return set()
         values = await self._redis.hmget(self.key(chat), list(papers))
-        return {paper for paper, value in zip(papers, values, strict=True) if value is not None}
+        cutoff = self._clock() - stale_after
+        known = set()
+        for paper, value in zip(papers, values, strict=True):
+            if value is None:
+                continue
+            entry = Entry.parse(str(value))
+            adoptable = entry.state == "planned" and (entry.round == round_id or entry.at < cutoff)
+            if not adoptable:
+                known.add(paper)
+        return known
 
     async def prune(self, chat: ChatRef, older_than: float) -> int:
         """Forget final entries older than `older_than` seconds (no source offers such papers again)."""

@@ -140,7 +140,7 @@ class RoundPlanner:
         ids = [p.arxiv_id for papers in found.papers.values() for p in papers]
         report.found = len(set(ids))
         self._services.metrics.papers_found.inc(report.found)
-        known = await self._services.ledger.known(job.chat, ids)
+        known = await self._services.ledger.known(job.chat, ids, job.round_id)
         plan = plan_digest(found.papers, known, job.settings.max_papers)
         if not plan.empty:
             await self._enqueue(job, plan.chosen, plan.overflow, report)

@@ -226,3 +226,49 @@ async def test_migration_between_planning_and_sending(
     result = await audit(services, fake_tg, [old, new])
     check_invariants(result, max_uncertain=0)
     assert {pair: e.state for pair, e in result.ledger.items()} == {(new.chat_id, "2411.00001"): "sent"}
+
+
+async def test_kill_after_planning_then_deliver_again(
+    services: Services, fake_tg: FakeTelegram, fake_arxiv: FakeArxiv, redis_server: RedisServer
+) -> None:
+    chats = await many_chats(services, fake_tg, fake_arxiv, chats=2, papers=2)
+    settings = services.settings
+    env = {
+        **os.environ,
+        "TELEGRAM_BOT_TOKEN": fake_tg.token,
+        "TELEGRAM_API_URL": settings.telegram_api_url,
+        "REDIS_URL": redis_server.url,
+        "ARXIV_API_URL": settings.arxiv_api_url,
+        "ARXIV_RSS_URL": settings.arxiv_rss_url,
+        "ARXIV_REQUEST_INTERVAL_SECONDS": "0",
+        "OPENAI_BASE_URL": settings.openai_base_url or "",
+        "OPENAI_API_KEY": "sk-test-fake-key-0123456789",
+        "LLM_MODEL": settings.llm_model,
+    }
+
+    async def deliver_now(**extra: str) -> int:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot",
+            "deliver",
+            "--now",
+            env={**env, **extra},
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.DEVNULL,
+        )
+        return await asyncio.wait_for(process.wait(), 60)
+
+    assert await deliver_now(BOT_FAILPOINT="after_plan") == -9  # planned in the ledger, never queued
+    assert fake_tg.sent == []
+    # Fifteen minutes later the dead planner's lock has expired and its orphaned papers are adopted.
+    for key in [k async for k in services.redis.scan_iter(match="*:round:lock")]:
+        await services.redis.delete(key)
+    for chat in chats:
+        for paper_id, entry in (await services.ledger.entries(chat)).items():
+            raw = f"planned|{entry.mode}|{entry.round}||{entry.at - 1000}||"
+            await services.redis.hset(services.ledger.key(chat), paper_id, raw)
+    assert await deliver_now() == 0
+    result = await audit(services, fake_tg, chats)
+    check_invariants(result, max_uncertain=0)
+    assert result.states() == {"sent": 4}

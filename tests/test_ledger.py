@@ -64,3 +64,13 @@ async def test_move_keeps_what_the_new_id_has(backend: Redis) -> None:
     entries = await ledger.entries(new)
     assert (entries["p1"].round, entries["p2"].round) == ("r1", "r9")
     assert await ledger.entries(CHAT) == {}
+
+
+async def test_papers_a_dead_planner_left_are_adopted_later(backend: Redis) -> None:
+    clock = Clock()
+    ledger = Ledger(backend, "t:", clock=clock)
+    assert await ledger.plan(CHAT, "forced#1", [("p1", "card")]) == ["p1"]  # then the planner died
+    assert await ledger.plan(CHAT, "forced#2", [("p1", "card")]) == []  # it may still be queued
+    clock.now += 901
+    assert await ledger.plan(CHAT, "forced#3", [("p1", "card")]) == ["p1"]
+    assert (await ledger.entries(CHAT))["p1"].round == "forced#3"
