@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import enum
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
@@ -56,6 +56,10 @@ class ChatStore(Protocol):
 
     async def get_chat(self, chat: ChatRef) -> ChatState | None:
         """The chat's state, or None if the bot never stored it."""
+        ...
+
+    async def get_chats(self, chats: Sequence[ChatRef]) -> list[ChatState | None]:
+        """Many chats' states in one round trip (None for unknown chats)."""
         ...
 
     async def ensure_chat(
@@ -184,6 +188,18 @@ class RedisChatStore:
         """The chat's state, or None if the bot never stored it."""
         data = await self._read(chat)
         return self._state(chat, data) if data else None
+
+    async def get_chats(self, chats: Sequence[ChatRef]) -> list[ChatState | None]:
+        """Many chats' states in one round trip (None for unknown chats)."""
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for chat in chats:
+                pipe.hgetall(self.chat_key(chat))
+            replies = await pipe.execute()
+        states: list[ChatState | None] = []
+        for chat, raw in zip(chats, replies, strict=True):
+            data = {str(k): str(v) for k, v in raw.items()}
+            states.append(self._state(chat, data) if "language" in data else None)
+        return states
 
     async def ensure_chat(
         self, chat: ChatRef, kind: ChatKind, title: str | None, defaults: ChatSettings

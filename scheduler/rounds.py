@@ -67,8 +67,16 @@ class RoundState:
 
     async def read(self, chat: ChatRef) -> dict[str, str]:
         """day (ISO date of the last completed round), last_success (Unix time), retry_at (Unix time)."""
-        data = await self._redis.hgetall(self._key(chat))
-        return {str(k): str(v) for k, v in data.items()}
+        (data,) = await self.read_many([chat])
+        return data
+
+    async def read_many(self, chats: list[ChatRef]) -> list[dict[str, str]]:
+        """The round state of many chats in one round trip."""
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for chat in chats:
+                pipe.hgetall(self._key(chat))
+            replies = await pipe.execute()
+        return [{str(k): str(v) for k, v in raw.items()} for raw in replies]
 
     async def lock(self, chat: ChatRef, round_id: str) -> str | None:
         """Take the chat's planning lock; returns the fencing token, or None if someone holds it."""

@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bot.chat_store import ChatState
 from bot.models import ChatRef
 from bot.services import Services
 from scheduler.rounds import RoundPlanner, RoundReport
@@ -21,6 +22,7 @@ from scheduler.timing import is_due
 log = logging.getLogger(__name__)
 
 PLANNING_CONCURRENCY = 8
+SCAN_BATCH = 500  # chats read per round trip when looking for due ones
 
 
 def utc_now() -> datetime:
@@ -41,18 +43,24 @@ class DigestScheduler:
     async def due_chats(self, now: datetime) -> list[ChatRef]:
         """Active chats whose digest time has passed today and whose round is not done (or may retry)."""
         due = []
-        for chat in await self._services.chats.all_chats():
-            state = await self._services.chats.get_chat(chat)
-            if state is None or not state.receives_digests:
-                continue
-            rounds = await self._planner.state.read(chat)
-            last_day = date.fromisoformat(rounds["day"]) if rounds.get("day") else None
-            retry_at = float(rounds.get("retry_at", 0))
-            if now.timestamp() >= retry_at and is_due(
-                now, state.settings.time, state.settings.timezone, last_day
-            ):
-                due.append(chat)
+        chats = await self._services.chats.all_chats()
+        for start in range(0, len(chats), SCAN_BATCH):
+            batch = chats[start : start + SCAN_BATCH]
+            states = await self._services.chats.get_chats(batch)
+            rounds_of = await self._planner.state.read_many(batch)
+            due += [
+                chat
+                for chat, state, rounds in zip(batch, states, rounds_of, strict=True)
+                if state is not None and self._due(now, state, rounds)
+            ]
         return due
+
+    @staticmethod
+    def _due(now: datetime, state: ChatState, rounds: dict[str, str]) -> bool:
+        if not state.receives_digests or now.timestamp() < float(rounds.get("retry_at", 0)):
+            return False
+        last_day = date.fromisoformat(rounds["day"]) if rounds.get("day") else None
+        return is_due(now, state.settings.time, state.settings.timezone, last_day)
 
     async def tick(self) -> list[RoundReport]:
         """Plan every due chat (a few at a time; shared sources are fetched once)."""

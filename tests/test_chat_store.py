@@ -160,3 +160,11 @@ async def test_keys_share_one_hash_tag(store: RedisChatStore, backend: Redis) ->
     assert keys
     assert all("{subs}" in key for key in keys)
     assert await backend.get(store.schema_key) == "1"
+
+
+async def test_many_chats_in_one_read(store: RedisChatStore) -> None:
+    await store.ensure_chat(A, "private", None, DEFAULTS)
+    states = await store.get_chats([A, B])
+    assert states[0] is not None
+    assert states[0].chat == A
+    assert states[1] is None
