@@ -181,7 +181,7 @@ def main() -> None:
     parser.add_argument("--chats", type=int, default=500)
     parser.add_argument("--papers", type=int, default=40)
     parser.add_argument("--rate", type=float, default=25.0, help="DELIVERY_GLOBAL_RATE for the paced run")
-    parser.add_argument("--paced-chats", type=int, default=100, help="chats in the paced run (default 100)")
+    parser.add_argument("--paced-chats", type=int, default=250, help="chats in the paced run (default 250)")
     parser.add_argument("--rss", action="store_true", help="one unpaced run, print peak RSS only")
     args = parser.parse_args()
     child, telegram = start_fake_telegram()

@@ -27,6 +27,9 @@ from tests.fakes.telegram_api import FakeTelegram
 from tests.redis_server import RedisServer
 
 
+GAP_SECONDS = 0.1
+
+
 def percentile(values: list[float], fraction: float) -> float:
     """The value below which `fraction` of the sorted values lie."""
     ordered = sorted(values)
@@ -72,6 +75,7 @@ async def measure_cached(tg: FakeTelegram, requests: int) -> None:
     latencies = []
     for i in range(requests):
         chat = 10_000 + i
+        await asyncio.sleep(GAP_SECONDS)  # users arrive one by one: measure latency, not the rate limiter
         started = time.monotonic()
         await tg.push_text(chat, "/summarize 2402.01349")
         (message,) = await tg.wait_for_messages(1, chat_id=chat, within=30)
