@@ -26,7 +26,6 @@ from tests.fakes.openai_api import FakeOpenAI
 from tests.fakes.telegram_api import FakeTelegram
 from tests.redis_server import RedisServer
 
-
 GAP_SECONDS = 0.1
 
 
