@@ -31,6 +31,27 @@ async def services(digest_settings: SettingsFactory, redis: Redis) -> AsyncItera
     await built.aclose()
 
 
+def process_env(services: Services, redis_server: RedisServer) -> dict[str, str]:
+    """The environment for a bot subprocess wired to the same fakes and Redis, pacing off."""
+    settings = services.settings
+    assert settings.telegram_bot_token is not None
+    return {
+        **os.environ,
+        "TELEGRAM_BOT_TOKEN": settings.telegram_bot_token.get_secret_value(),
+        "TELEGRAM_API_URL": settings.telegram_api_url,
+        "REDIS_URL": redis_server.url,
+        "ARXIV_API_URL": settings.arxiv_api_url,
+        "ARXIV_RSS_URL": settings.arxiv_rss_url,
+        "ARXIV_REQUEST_INTERVAL_SECONDS": "0",
+        "OPENAI_BASE_URL": settings.openai_base_url or "",
+        "OPENAI_API_KEY": "sk-test-fake-key-0123456789",
+        "LLM_MODEL": settings.llm_model,
+        "DELIVERY_GLOBAL_RATE": "0",
+        "DELIVERY_CHAT_INTERVAL_SECONDS": "0",
+        "DELIVERY_GROUP_INTERVAL_SECONDS": "0",
+    }
+
+
 async def many_chats(
     services: Services,
     fake_tg: FakeTelegram,
@@ -177,23 +198,7 @@ async def test_kill_at_a_failpoint_then_restart(
     chats = await many_chats(services, fake_tg, fake_arxiv, chats=3, papers=2)
     pipeline = pipeline_for(services, fake_tg)
     await plan_all(services, chats, pipeline)
-    settings = services.settings
-    env = {
-        **os.environ,
-        "BOT_FAILPOINT": point,
-        "TELEGRAM_BOT_TOKEN": fake_tg.token,
-        "TELEGRAM_API_URL": settings.telegram_api_url,
-        "REDIS_URL": redis_server.url,
-        "ARXIV_API_URL": settings.arxiv_api_url,
-        "ARXIV_RSS_URL": settings.arxiv_rss_url,
-        "OPENAI_BASE_URL": settings.openai_base_url or "",
-        "OPENAI_API_KEY": "sk-test-fake-key-0123456789",
-        "LLM_MODEL": settings.llm_model,
-        "DELIVERY_GLOBAL_RATE": "0",
-        "DELIVERY_CHAT_INTERVAL_SECONDS": "0",
-        "DELIVERY_GROUP_INTERVAL_SECONDS": "0",
-        "DELIVERY_CONCURRENCY": "1",
-    }
+    env = {**process_env(services, redis_server), "BOT_FAILPOINT": point, "DELIVERY_CONCURRENCY": "1"}
     worker = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot", "run", "--role", "worker", env=env, stderr=asyncio.subprocess.DEVNULL
     )
@@ -232,19 +237,7 @@ async def test_kill_after_planning_then_deliver_again(
     services: Services, fake_tg: FakeTelegram, fake_arxiv: FakeArxiv, redis_server: RedisServer
 ) -> None:
     chats = await many_chats(services, fake_tg, fake_arxiv, chats=2, papers=2)
-    settings = services.settings
-    env = {
-        **os.environ,
-        "TELEGRAM_BOT_TOKEN": fake_tg.token,
-        "TELEGRAM_API_URL": settings.telegram_api_url,
-        "REDIS_URL": redis_server.url,
-        "ARXIV_API_URL": settings.arxiv_api_url,
-        "ARXIV_RSS_URL": settings.arxiv_rss_url,
-        "ARXIV_REQUEST_INTERVAL_SECONDS": "0",
-        "OPENAI_BASE_URL": settings.openai_base_url or "",
-        "OPENAI_API_KEY": "sk-test-fake-key-0123456789",
-        "LLM_MODEL": settings.llm_model,
-    }
+    env = process_env(services, redis_server)
 
     async def deliver_now(**extra: str) -> int:
         process = await asyncio.create_subprocess_exec(
