@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import TextIO
@@ -79,8 +78,3 @@ def render(topic: Topic, cards: list[Card], more: list[Card], fmt: str) -> str:
     if more:
         text += f"\n{len(more)} more:\n" + "\n".join(f"  {c.title} — {c.url}" for c in more) + "\n"
     return text
-
-
-def say(message: str) -> None:
-    """A line for the user on stderr."""
-    print(message, file=sys.stderr)  # noqa: T201

@@ -8,8 +8,7 @@ from __future__ import annotations
 import os
 import signal
 
-ENV = "BOT_FAILPOINT"
-POINTS = ("after_plan", "after_claim", "after_send", "after_ledger")
+ENV = "BOT_FAILPOINT"  # after_plan, after_claim, after_send or after_ledger
 
 
 def failpoint(name: str) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
 
@@ -26,7 +26,6 @@ class DigestMessage:
     items: tuple[tuple[Card, Mode], ...]
     header: DigestHeader | None = None
     more: int = 0  # papers beyond max_papers, listed as links in this message
-    notes: tuple[str, ...] = field(default=())
 
 
 @dataclass(frozen=True, slots=True)

@@ -75,11 +75,6 @@ class Delivery:
             id=entry_id,
         )
 
-    @property
-    def papers(self) -> list[str]:
-        """Every paper id in this delivery."""
-        return [paper for message in self.messages for paper, _ in message]
-
 
 class DeliveryQueue:
     """XADD / XREADGROUP / XAUTOCLAIM / XACK on one stream."""

@@ -45,11 +45,6 @@ def render_card(card: Card, heading: str = "##") -> str:
     return "\n".join(lines)
 
 
-def render_cards(cards: Sequence[Card]) -> str:
-    """Several cards separated by rules."""
-    return "\n---\n\n".join(render_card(card) for card in cards)
-
-
 def render_text(reply: TextReply) -> str:
     """A text reply as Markdown."""
     parts = []

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from dataclasses import dataclass
 
 import openai
 
@@ -23,16 +22,6 @@ from bot.summarizer.prompt import (
 )
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class LlmUsage:
-    """Counters for benchmarks and metrics."""
-
-    calls: int = 0
-    failures: int = 0
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
 
 
 class LlmFailureError(Exception):
@@ -59,7 +48,6 @@ class LlmSummarizer:
         self._slots = asyncio.Semaphore(max_concurrency)
         self._budget = budget
         self._metrics = metrics
-        self.usage = LlmUsage()
 
     @property
     def model(self) -> str:
@@ -80,13 +68,10 @@ class LlmSummarizer:
             async with self._slots:
                 return await self._ask(paper, language)
         except LlmFailureError as exc:
-            self.usage.failures += 1
             log.warning("LLM summary of %s failed (%s); using extractive fallback", paper.arxiv_id, exc)
             return self._fallback.build(paper, language, fallback_reason=str(exc))
 
     async def _record(self, prompt: int, completion: int) -> None:
-        self.usage.prompt_tokens += prompt
-        self.usage.completion_tokens += completion
         if self._metrics is not None:
             self._metrics.llm_tokens.labels("prompt").inc(prompt)
             self._metrics.llm_tokens.labels("completion").inc(completion)
@@ -94,7 +79,6 @@ class LlmSummarizer:
             await self._budget.spend(prompt + completion)
 
     async def _ask(self, paper: Paper, language: str) -> Summary:
-        self.usage.calls += 1
         if self._metrics is not None:
             self._metrics.llm_calls.inc()
         try:

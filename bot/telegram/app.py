@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -231,9 +230,3 @@ async def polling(services: Services, poll_timeout: int = 30) -> AsyncIterator[T
         finally:
             await app.updater.stop()
             await app.stop()
-
-
-async def run_polling(services: Services, stop: asyncio.Event) -> None:
-    """Run the bot with long polling until `stop` is set."""
-    async with polling(services):
-        await stop.wait()
