@@ -185,44 +185,23 @@ def main() -> None:
     parser.add_argument("--rss", action="store_true", help="one unpaced run, print peak RSS only")
     args = parser.parse_args()
     child, telegram = start_fake_telegram()
+    runs = [(args.chats, args.papers, False, 0.0)]
+    if not args.rss:
+        runs.append((args.paced_chats, 3, True, args.rate))
     try:
-        with tempfile.TemporaryDirectory() as directory:
-            if args.rss:
+        for chats, papers, pacing, rate in runs:
+            with tempfile.TemporaryDirectory() as directory:
                 asyncio.run(
                     run(
-                        args.chats,
-                        args.papers,
-                        pacing=False,
-                        rate=0,
+                        chats,
+                        papers,
+                        pacing=pacing,
+                        rate=rate,
                         redis_dir=Path(directory),
                         telegram=telegram,
-                        rss_only=True,
+                        rss_only=args.rss,
                     )
                 )
-                return
-            asyncio.run(
-                run(
-                    args.chats,
-                    args.papers,
-                    pacing=False,
-                    rate=0,
-                    redis_dir=Path(directory),
-                    telegram=telegram,
-                    rss_only=False,
-                )
-            )
-        with tempfile.TemporaryDirectory() as directory:
-            asyncio.run(
-                run(
-                    args.paced_chats,
-                    3,
-                    pacing=True,
-                    rate=args.rate,
-                    redis_dir=Path(directory),
-                    telegram=telegram,
-                    rss_only=False,
-                )
-            )
     finally:
         child.terminate()
         child.wait(timeout=10)

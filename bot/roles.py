@@ -74,11 +74,9 @@ async def deliver_now(services: Services, out: list[str]) -> dict[str, int]:
     """Plan a round for every active chat now, deliver it, and return the counts."""
     pipeline = telegram_pipeline(services)
     now = datetime.now(UTC)
-    chats = []
-    for chat in await services.chats.all_chats():
-        state = await services.chats.get_chat(chat)
-        if state is not None and state.receives_digests:
-            chats.append(chat)
+    stored = await services.chats.all_chats()
+    states = await services.chats.get_chats(stored)
+    chats = [chat for chat, state in zip(stored, states, strict=True) if state and state.receives_digests]
     await pipeline.planner.prefetch(chats, now)
     reports = [await pipeline.planner.plan(chat, now, forced=True) for chat in chats]
     failed_topics = sum(len(r.failed_topics) for r in reports)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from bot.chat_settings import EXAMPLES, SETTING_KEYS, ChatSettings, SettingError, parse_setting
+from datetime import UTC, datetime
+
+from bot.chat_settings import EXAMPLES, SETTING_KEYS, ChatSettings, SettingError, parse_setting, tzinfo_for
 from bot.models import Span, TextReply, bold, code
 from bot.summarizer.languages import language_name
 from handlers.context import CommandContext
 from handlers.permissions import refusal
+from scheduler.timing import next_run
 
 
 def _describe(settings: ChatSettings) -> list[Span | str]:
@@ -54,7 +57,10 @@ async def settings(ctx: CommandContext) -> TextReply:
     shown = f"{canonical} ({language_name(canonical)})" if name == "language" else canonical
     extra = ""
     if name in {"time", "timezone"}:
-        extra = f" Digests arrive daily at {state.settings.time} ({state.settings.timezone})."
+        zone = state.settings.timezone
+        upcoming = next_run(datetime.now(UTC), state.settings.time, zone).astimezone(tzinfo_for(zone))
+        when = f"{upcoming:%a %d %b %H:%M}"
+        extra = f" Digests arrive daily at {state.settings.time} ({zone}); the next one {when}."
     return TextReply.of("✅ ", code(name), " is now ", bold(shown), f".{extra}")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -77,7 +78,9 @@ async def test_private_chat_full_cycle(tg: FakeTelegram, services: Services) -> 
 
     reply = await ask(tg, "/settings language zh")
     assert "language is now zh (Simplified Chinese)" in reply
-    assert "time is now 08:30" in await ask(tg, "/settings time 8:30")
+    reply = await ask(tg, "/settings time 8:30")
+    assert "time is now 08:30" in reply
+    assert re.search(r"the next one \w{3} \d{2} \w{3} 08:30\.", reply)
     assert "timezone is now Asia/Shanghai" in await ask(tg, "/settings timezone asia/shanghai")
     assert "timezone is now UTC+08:00" in await ask(tg, "/settings timezone UTC+8")
     assert "max_papers is now 20" in await ask(tg, "/settings max_papers 20")
