@@ -232,3 +232,42 @@ async def test_digest_command_delivers_now(
         assert "3 digests this hour already" in await ask(fake_tg, "/digest")
     digest = [m for m in fake_tg.sent if m.visible_text.startswith("📚 arXiv digest")]
     assert len(digest) == 1
+
+
+async def test_keyword_lookback_starts_at_the_last_successful_digest(
+    services: Services, pipeline: Pipeline, fake_tg: FakeTelegram, fake_arxiv: FakeArxiv
+) -> None:
+    await add_chat(services, fake_tg, 1, ['all:"diffusion"'])
+    await DigestScheduler(services, pipeline.planner, clock=lambda: NOON).tick()
+    await DigestScheduler(services, pipeline.planner, clock=lambda: NOON + timedelta(days=3)).tick()
+    windows = [
+        r["search_query"].split("submittedDate:")[1] for r in fake_arxiv.requests if "search_query" in r
+    ]
+    # First round: the last day. Next: from the first round's success, not from "yesterday".
+    assert windows == ["[202611181200 TO 202611191200]", "[202611191200 TO 202611221200]"]
+    await DigestScheduler(services, pipeline.planner, clock=lambda: NOON + timedelta(days=13)).tick()
+    assert fake_arxiv.requests[-1]["search_query"].endswith(
+        "[202611251200 TO 202612021200]"
+    )  # at most 7 days
+
+
+async def test_llm_concurrency_is_bounded(
+    digest_settings: SettingsFactory,
+    fake_tg: FakeTelegram,
+    fake_arxiv: FakeArxiv,
+    fake_llm: FakeOpenAI,
+    redis: Redis,
+) -> None:
+    for n in range(1, 9):
+        fake_arxiv.announce("cs.CL", paper(n))
+    fake_llm.latency = 0.1
+    services = build_services(digest_settings(llm_max_concurrency=2))
+    try:
+        pipeline = pipeline_for(services, fake_tg)
+        chat = await add_chat(services, fake_tg, 1, ["cs.CL"])
+        await pipeline.planner.plan(chat, NOON)
+        await pipeline.aclose()
+    finally:
+        await services.aclose()
+    assert fake_llm.calls == 8
+    assert fake_llm.most_in_flight == 2

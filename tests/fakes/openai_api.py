@@ -29,6 +29,8 @@ class FakeOpenAI(LocalServer):
     mode: str = "ok"
     latency: float = 0.0
     requests: list[dict[str, Any]] = field(default_factory=list)
+    in_flight: int = 0
+    most_in_flight: int = 0
 
     def __post_init__(self) -> None:
         LocalServer.__init__(self)
@@ -65,8 +67,13 @@ class FakeOpenAI(LocalServer):
         if problem:
             return _error(400, "invalid_request_error", problem)
         self.requests.append(body)
-        if self.latency:
-            await asyncio.sleep(self.latency)
+        self.in_flight += 1
+        self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        try:
+            if self.latency:
+                await asyncio.sleep(self.latency)
+        finally:
+            self.in_flight -= 1
         if self.mode == "timeout":
             await asyncio.sleep(3600)
         if self.mode == "429":
