@@ -23,11 +23,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.chat_settings import ChatSettings
-from bot.models import ChatRef
-from bot.services import Services, build_services
-from bot.settings import Settings
-from bot.telegram.sender import build_sender
+from bot.app.composition import Services, build_services
+from bot.app.settings import Settings
+from bot.core.chat_settings import ChatSettings
+from bot.core.models import ChatRef
+from bot.platforms.telegram.messenger import build_sender
 from scheduler.pipeline import Pipeline, build_pipeline
 from tests.digest_harness import paper
 from tests.fakes.arxiv_api import FakeArxiv

@@ -18,9 +18,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from bot.services import build_services
-from bot.settings import Settings
-from bot.telegram.app import polling
+from bot.app.composition import build_services
+from bot.app.settings import Settings
+from bot.platforms.telegram.adapter import polling
 from tests.fakes.arxiv_api import FakeArxiv
 from tests.fakes.openai_api import FakeOpenAI
 from tests.fakes.telegram_api import FakeTelegram

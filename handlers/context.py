@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from bot.chat_settings import ChatSettings
-from bot.chat_store import ChatState
-from bot.models import ChatKind, ChatRef, UserRef
-from bot.services import Services
+from bot.app.composition import Services
+from bot.core.chat_settings import ChatSettings
+from bot.core.models import ChatKind, ChatRef, UserRef
+from bot.store.chats import ChatState
 
 
 class AdminCheckError(Exception):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.models import TextReply, code
+from bot.core.models import TextReply, code
 from handlers.context import CommandContext
 from handlers.permissions import refusal
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bot.arxiv_ids import EXAMPLE_ID, EXAMPLE_URL
-from bot.models import Reply, TextReply, bold, code
-from bot.topics import EXAMPLE_QUERY
+from bot.core.arxiv_ids import EXAMPLE_ID, EXAMPLE_URL
+from bot.core.models import Reply, TextReply, bold, code
+from bot.core.topics import EXAMPLE_QUERY
 from handlers.context import CommandContext
 
 

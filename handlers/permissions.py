@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from bot.models import TextReply, code
+from bot.core.models import TextReply, code
 from handlers.context import AdminCheckError, CommandContext
 
 log = logging.getLogger(__name__)

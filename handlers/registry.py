@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from bot.models import Reply
+from bot.core.models import Reply
 from handlers import digest as digest_handlers
 from handlers import help as help_handlers
 from handlers import settings as settings_handlers

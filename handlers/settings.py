@@ -4,12 +4,19 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot.chat_settings import EXAMPLES, SETTING_KEYS, ChatSettings, SettingError, parse_setting, tzinfo_for
-from bot.models import Span, TextReply, bold, code
-from bot.summarizer.languages import language_name
+from bot.core.chat_settings import (
+    EXAMPLES,
+    SETTING_KEYS,
+    ChatSettings,
+    SettingError,
+    parse_setting,
+    tzinfo_for,
+)
+from bot.core.languages import language_name
+from bot.core.models import Span, TextReply, bold, code
+from bot.core.timing import next_run
 from handlers.context import CommandContext
 from handlers.permissions import refusal
-from scheduler.timing import next_run
 
 
 def _describe(settings: ChatSettings) -> list[Span | str]:

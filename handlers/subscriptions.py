@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import hashlib
 
-from bot.chat_store import SubscribeResult
-from bot.models import Button, Span, TextReply, bold, code
-from bot.textutil import shorten
-from bot.topics import EXAMPLE_CATEGORY, EXAMPLE_QUERY, Topic, TopicError, parse_topic
+from bot.core.models import Button, Span, TextReply, bold, code
+from bot.core.text import shorten
+from bot.core.topics import EXAMPLE_CATEGORY, EXAMPLE_QUERY, Topic, TopicError, parse_topic
+from bot.store.chats import SubscribeResult
 from handlers.context import CommandContext
 from handlers.permissions import refusal
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import logging
 
-from bot.arxiv_client import ArxivError, ArxivRejectedError, PaperNotFoundError
-from bot.arxiv_ids import EXAMPLE_ID, EXAMPLE_URL, InvalidArxivIdError, parse_arxiv_id
-from bot.models import CardsReply, Reply, TextReply, code
-from bot.textutil import shorten
+from bot.arxiv.client import ArxivError, ArxivRejectedError, PaperNotFoundError
+from bot.core.arxiv_ids import EXAMPLE_ID, EXAMPLE_URL, InvalidArxivIdError, parse_arxiv_id
+from bot.core.models import CardsReply, Reply, TextReply, code
+from bot.core.text import shorten
 from handlers.context import CommandContext
 
 log = logging.getLogger(__name__)

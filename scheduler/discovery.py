@@ -15,14 +15,14 @@ from datetime import datetime
 
 from redis.asyncio import Redis
 
-from bot.arxiv_client import ArxivClient, ArxivError
-from bot.arxiv_feed import Announcement, FeedClient
-from bot.metrics import Metrics
-from bot.models import Paper
-from bot.papers import PaperService
-from bot.store import Keys
-from bot.topics import Topic
-from bot.topics.taxonomy import is_archive
+from bot.arxiv.client import ArxivClient, ArxivError
+from bot.arxiv.feed import Announcement, FeedClient
+from bot.arxiv.papers import PaperService
+from bot.core.metrics import Metrics
+from bot.core.models import Paper
+from bot.core.topics import Topic
+from bot.core.topics.taxonomy import is_archive
+from bot.store.connection import Keys
 
 log = logging.getLogger(__name__)
 

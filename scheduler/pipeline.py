@@ -6,8 +6,8 @@ import os
 import socket
 from dataclasses import dataclass
 
-from bot.sending import Sender
-from bot.services import Services
+from bot.app.composition import Services
+from bot.core.delivery import Sender
 from scheduler.discovery import Discovery
 from scheduler.queue import DeliveryQueue
 from scheduler.rounds import RoundPlanner

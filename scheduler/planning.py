@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from bot.models import Paper
+from bot.core.models import Paper
 
 
 @dataclass(frozen=True, slots=True)

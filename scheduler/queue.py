@@ -15,9 +15,9 @@ from typing import Any
 from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
-from bot.chat_store import parse_chat_key
-from bot.ledger import Mode
-from bot.models import ChatRef
+from bot.core.models import ChatRef
+from bot.store.chats import parse_chat_key
+from bot.store.ledger import Mode
 
 log = logging.getLogger(__name__)
 

@@ -12,18 +12,18 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from bot.cards import build_card
-from bot.chat_settings import ChatSettings
-from bot.failpoints import failpoint
-from bot.ledger import Mode
-from bot.models import Card, ChatRef, Paper, Summary
-from bot.sending import DigestHeader, Sender
-from bot.services import Services
-from bot.topics import Topic, TopicError, parse_topic
+from bot.app.composition import Services
+from bot.cards.build import build_card
+from bot.core.chat_settings import ChatSettings
+from bot.core.delivery import DigestHeader, Sender
+from bot.core.failpoints import failpoint
+from bot.core.models import Card, ChatRef, Paper, Summary
+from bot.core.timing import local_date
+from bot.core.topics import Topic, TopicError, parse_topic
+from bot.store.ledger import Mode
 from scheduler.discovery import Discovery
 from scheduler.planning import Candidate, plan_digest
 from scheduler.queue import Delivery, DeliveryQueue
-from scheduler.timing import local_date
 
 log = logging.getLogger(__name__)
 

@@ -13,11 +13,11 @@ from datetime import UTC, date, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot.chat_store import ChatState
-from bot.models import ChatRef
-from bot.services import Services
+from bot.app.composition import Services
+from bot.core.models import ChatRef
+from bot.core.timing import is_due
+from bot.store.chats import ChatState
 from scheduler.rounds import RoundPlanner, RoundReport
-from scheduler.timing import is_due
 
 log = logging.getLogger(__name__)
 

@@ -13,14 +13,24 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from bot.cards import build_card
-from bot.chat_store import ChatState
-from bot.failpoints import failpoint
-from bot.ledger import Mode
-from bot.models import Card, ChatRef
-from bot.sending import DigestHeader, DigestMessage, Failed, Moved, Refused, Retry, Sender, Sent, Uncertain
-from bot.services import Services
-from handlers.lifecycle import bot_removed, chat_migrated
+from bot.app.composition import Services
+from bot.cards.build import build_card
+from bot.core.delivery import (
+    DigestHeader,
+    DigestMessage,
+    Failed,
+    Moved,
+    Refused,
+    Retry,
+    Sender,
+    Sent,
+    Uncertain,
+)
+from bot.core.failpoints import failpoint
+from bot.core.models import Card, ChatRef
+from bot.store.chats import ChatState
+from bot.store.ledger import Mode
+from bot.store.lifecycle import bot_removed, chat_migrated
 from scheduler.queue import Delivery, DeliveryQueue, Item
 from scheduler.rounds import link_card
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from bot.models import Card
+from bot.core.models import Card
 
 BASE_CARD = Card(
     arxiv_id="2402.01349",

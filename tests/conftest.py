@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from redis.asyncio import Redis
 
-from bot.services import Services, build_services
-from bot.settings import Settings
+from bot.app.composition import Services, build_services
+from bot.app.settings import Settings
 from tests.fakes.arxiv_api import FakeArxiv
 from tests.fakes.openai_api import FakeOpenAI
 from tests.fakes.telegram_api import FakeTelegram

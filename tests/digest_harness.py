@@ -10,11 +10,11 @@ from datetime import UTC, datetime
 
 import aiohttp
 
-from bot.chat_settings import ChatSettings
-from bot.ledger import Entry
-from bot.models import ChatKind, ChatRef
-from bot.services import Services
-from bot.telegram.sender import build_sender
+from bot.app.composition import Services
+from bot.core.chat_settings import ChatSettings
+from bot.core.models import ChatKind, ChatRef
+from bot.platforms.telegram.messenger import build_sender
+from bot.store.ledger import Entry
 from scheduler.pipeline import Pipeline, build_pipeline
 from tests.fakes.papers import FakePaper
 from tests.fakes.telegram_api import FakeTelegram

@@ -7,8 +7,8 @@ import time
 import fakeredis
 import pytest
 
-from bot.arxiv_client import ArxivClient, ArxivRejectedError, ArxivUnavailableError, PaperNotFoundError
-from bot.pacing import Pacer
+from bot.arxiv.client import ArxivClient, ArxivRejectedError, ArxivUnavailableError, PaperNotFoundError
+from bot.store.pacing import Pacer
 from tests.fakes.arxiv_api import FakeArxiv
 
 

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.arxiv_client import ArxivClient, ArxivUnavailableError
-from bot.arxiv_feed import FeedClient
+from bot.arxiv.client import ArxivClient, ArxivUnavailableError
+from bot.arxiv.feed import FeedClient
 from tests.fakes.arxiv_api import FakeArxiv
 from tests.fakes.papers import LOSA, MCQA, OLD_STYLE
 

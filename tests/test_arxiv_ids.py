@@ -6,7 +6,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.arxiv_ids import MAX_INPUT_LENGTH, ArxivId, InvalidArxivIdError, parse_arxiv_id, split_versioned_id
+from bot.core.arxiv_ids import (
+    MAX_INPUT_LENGTH,
+    ArxivId,
+    InvalidArxivIdError,
+    parse_arxiv_id,
+    split_versioned_id,
+)
 
 
 @pytest.mark.parametrize(

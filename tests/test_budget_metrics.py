@@ -7,7 +7,7 @@ import urllib.request
 
 from redis.asyncio import Redis
 
-from bot.services import build_services
+from bot.app.composition import build_services
 from tests.conftest import SettingsFactory
 from tests.fakes.openai_api import FakeOpenAI
 from tests.redis_server import free_port

@@ -7,10 +7,10 @@ import asyncio
 import pytest
 from redis.asyncio import Redis
 
-from bot.arxiv_client import ArxivUnavailableError
-from bot.cache import SharedCache
-from bot.services import build_services
-from bot.store import Keys, connect
+from bot.app.composition import build_services
+from bot.arxiv.client import ArxivUnavailableError
+from bot.store.cache import SharedCache
+from bot.store.connection import Keys, connect
 from tests.conftest import SettingsFactory
 from tests.fakes.arxiv_api import FakeArxiv
 from tests.fakes.openai_api import FakeOpenAI

@@ -9,9 +9,9 @@ import fakeredis
 import pytest
 from redis.asyncio import Redis
 
-from bot.chat_settings import ChatSettings
-from bot.chat_store import RedisChatStore, SubscribeResult
-from bot.models import ChatRef
+from bot.core.chat_settings import ChatSettings
+from bot.core.models import ChatRef
+from bot.store.chats import RedisChatStore, SubscribeResult
 from tests.redis_server import RedisServer
 
 DEFAULTS = ChatSettings(language="en", time="09:00", timezone="UTC")

@@ -190,8 +190,8 @@ async def test_digest_bad_topic_and_arxiv_down(fake_arxiv: FakeArxiv) -> None:
 async def test_deliver_now_delivers_every_active_chat(
     fake_arxiv: FakeArxiv, redis_server: RedisServer, redis: Redis
 ) -> None:
-    from bot.services import build_services
-    from bot.settings import Settings
+    from bot.app.composition import build_services
+    from bot.app.settings import Settings
     from tests.digest_harness import add_chat, paper
     from tests.fakes.telegram_api import FakeTelegram
 

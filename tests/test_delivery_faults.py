@@ -10,8 +10,8 @@ from collections.abc import AsyncIterator
 import pytest
 from redis.asyncio import Redis
 
-from bot.models import ChatKind, ChatRef
-from bot.services import Services, build_services
+from bot.app.composition import Services, build_services
+from bot.core.models import ChatKind, ChatRef
 from scheduler.pipeline import Pipeline
 from tests.conftest import SettingsFactory
 from tests.digest_harness import NOON, add_chat, audit, check_invariants, drain, paper, pipeline_for
@@ -217,7 +217,7 @@ async def test_kill_at_a_failpoint_then_restart(
 async def test_migration_between_planning_and_sending(
     services: Services, fake_tg: FakeTelegram, fake_arxiv: FakeArxiv
 ) -> None:
-    from handlers.lifecycle import chat_migrated
+    from bot.store.lifecycle import chat_migrated
 
     fake_arxiv.announce("cs.CL", paper(1))
     old = await add_chat(services, fake_tg, -7, ["cs.CL"], kind="group")

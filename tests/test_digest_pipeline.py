@@ -9,8 +9,8 @@ from datetime import timedelta
 import pytest
 from redis.asyncio import Redis
 
-from bot.models import ChatRef
-from bot.services import Services, build_services
+from bot.app.composition import Services, build_services
+from bot.core.models import ChatRef
 from scheduler.pipeline import Pipeline
 from scheduler.service import DigestScheduler
 from tests.conftest import SettingsFactory
@@ -215,8 +215,8 @@ async def test_two_schedulers_never_plan_the_same_round_twice(
 async def test_digest_command_delivers_now(
     services: Services, fake_tg: FakeTelegram, fake_arxiv: FakeArxiv
 ) -> None:
-    from bot.roles import enable_digest_now
-    from bot.telegram.app import polling
+    from bot.app.roles import enable_digest_now
+    from bot.platforms.telegram.adapter import polling
     from tests.test_subscriptions_e2e import ask
 
     announce_day(fake_arxiv)

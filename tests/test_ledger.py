@@ -6,8 +6,8 @@ import fakeredis
 import pytest
 from redis.asyncio import Redis
 
-from bot.ledger import Ledger
-from bot.models import ChatRef
+from bot.core.models import ChatRef
+from bot.store.ledger import Ledger
 
 CHAT = ChatRef("telegram", 7)
 

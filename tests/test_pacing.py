@@ -8,7 +8,7 @@ import fakeredis
 import pytest
 from redis.asyncio import Redis
 
-from bot.pacing import Pacer
+from bot.store.pacing import Pacer
 
 
 class Clock:

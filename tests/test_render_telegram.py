@@ -7,9 +7,9 @@ import html
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.models import TextReply, bold, code, link
-from bot.render import telegram_html
-from bot.render.telegram_html import MESSAGE_LIMIT, pack, render_cards, render_text, visible_length
+from bot.core.models import TextReply, bold, code, link
+from bot.platforms.telegram import html as telegram_html
+from bot.platforms.telegram.html import MESSAGE_LIMIT, pack, render_cards, render_text, visible_length
 from tests.cards import card
 from tests.fakes.telegram_entities import EntityParseError, parse_html, utf16_len
 

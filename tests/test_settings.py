@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.settings import ConfigError, Settings, load_settings
+from bot.app.settings import ConfigError, Settings, load_settings
 
 CONTRACT = {
     "TELEGRAM_BOT_TOKEN",

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from redis.asyncio import Redis
 
-from bot.models import ChatRef
-from bot.services import Services, build_services
-from bot.telegram.app import polling
+from bot.app.composition import Services, build_services
+from bot.core.models import ChatRef
+from bot.platforms.telegram.adapter import polling
 from tests.conftest import SettingsFactory
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.telegram_entities import parse_html

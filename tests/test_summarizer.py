@@ -6,12 +6,12 @@ import json
 
 import pytest
 
-from bot.arxiv_client import paper_from_result
-from bot.models import EXTRACTIVE_MODEL, Paper
-from bot.services import build_summarizer
-from bot.summarizer import ExtractiveSummarizer, LlmSummarizer
-from bot.summarizer.extractive import split_sentences
-from bot.summarizer.prompt import build_messages
+from bot.app.composition import build_summarizer
+from bot.arxiv.client import paper_from_result
+from bot.core.models import EXTRACTIVE_MODEL, Paper
+from bot.summaries import ExtractiveSummarizer, LlmSummarizer
+from bot.summaries.extractive import split_sentences
+from bot.summaries.prompt import build_messages
 from tests.conftest import SettingsFactory
 from tests.fakes.openai_api import FakeOpenAI
 from tests.fakes.papers import INJECTION, LOSA, MCQA, FakePaper

@@ -12,9 +12,9 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 from redis.asyncio import Redis
 
-from bot.logs import setup_logging
-from bot.services import Services, build_services
-from bot.telegram.app import polling
+from bot.app.composition import Services, build_services
+from bot.app.logs import setup_logging
+from bot.platforms.telegram.adapter import polling
 from tests.conftest import SettingsFactory
 from tests.fakes.arxiv_api import FakeArxiv
 from tests.fakes.openai_api import FakeOpenAI

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from scheduler.timing import is_due, local_date, next_run, scheduled_at
+from bot.core.timing import is_due, local_date, next_run, scheduled_at
 
 
 def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:

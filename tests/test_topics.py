@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.topics import MAX_TOPIC_LENGTH, Topic, TopicError, parse_topic
-from bot.topics.query import All, Any, Node, Term, Without, normalise, parse_query, render
-from bot.topics.taxonomy_data import ARCHIVES, CATEGORIES
+from bot.core.topics import MAX_TOPIC_LENGTH, Topic, TopicError, parse_topic
+from bot.core.topics.query import All, Any, Node, Term, Without, normalise, parse_query, render
+from bot.core.topics.taxonomy_data import ARCHIVES, CATEGORIES
 
 
 @pytest.mark.parametrize(

@@ -153,7 +153,7 @@ def rss_feed(categories: str, items: list[tuple[FakePaper, str]]) -> str:
 
 def matches(node: object, paper: FakePaper) -> bool:
     """Whether a parsed query matches a paper, as arXiv's search would (substring, case-insensitive)."""
-    from bot.topics.query import All, Any, Term, Without
+    from bot.core.topics.query import All, Any, Term, Without
 
     if isinstance(node, Term):
         fields = {
@@ -269,7 +269,7 @@ class FakeArxiv(LocalServer):
         return web.Response(text=body, content_type="application/atom+xml")
 
     def _search(self, query: str, search_query: str, request: web.Request) -> web.Response:
-        from bot.topics.query import TopicError, parse_query
+        from bot.core.topics.query import TopicError, parse_query
 
         window = re.search(r"\s+AND\s+submittedDate:\[(\d{12}) TO (\d{12})\]$", search_query)
         text = search_query[: window.start()] if window else search_query

@@ -1,0 +1,1 @@
+"""The application: settings, the composition root, roles and the command line."""

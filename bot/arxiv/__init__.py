@@ -1,0 +1,1 @@
+"""arXiv access: the API client, the announcement feeds, and cached paper metadata."""

@@ -1,0 +1,1 @@
+"""Cards: a Card built from a paper and its summary, its neutral layout, Markdown and plain text."""

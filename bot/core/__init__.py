@@ -1,0 +1,1 @@
+"""The domain core: models, chat settings, topics, arXiv ids, pure timing and the delivery contract."""

@@ -1,0 +1,39 @@
+"""Looking up arXiv categories and archives, with suggestions for typos."""
+
+from __future__ import annotations
+
+import difflib
+import re
+
+from bot.core.topics.taxonomy_data import ARCHIVES, CATEGORIES
+
+_ALL = {**ARCHIVES, **CATEGORIES}
+_BY_LOWER = {name.lower(): name for name in _ALL}
+_CATEGORY_SHAPE = re.compile(r"^[A-Za-z]+(?:-[A-Za-z]+)?\.[A-Za-z]+(?:-[A-Za-z]+)?$")
+
+
+def canonical_category(text: str) -> str | None:
+    """The category or archive as arXiv spells it (`CS.cl` → `cs.CL`), or None if unknown."""
+    return _BY_LOWER.get(text.strip().lower())
+
+
+def is_archive(category: str) -> bool:
+    """True for a whole archive such as `cs` or `math` (as opposed to `cs.CL`)."""
+    return category in ARCHIVES
+
+
+def looks_like_category(text: str) -> bool:
+    """True for `archive.subject` with a known archive: `cs.CLL` gets a "did you mean", `node.js` does not."""
+    stripped = text.strip()
+    return bool(_CATEGORY_SHAPE.match(stripped)) and stripped.split(".")[0].lower() in ARCHIVES
+
+
+def category_name(category: str) -> str:
+    """The category's English name."""
+    return _ALL.get(category, category)
+
+
+def suggest(text: str, limit: int = 3) -> list[str]:
+    """Known categories closest to a misspelt one."""
+    matches = difflib.get_close_matches(text.strip().lower(), list(_BY_LOWER), n=limit, cutoff=0.6)
+    return [_BY_LOWER[m] for m in matches]

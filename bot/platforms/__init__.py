@@ -1,0 +1,1 @@
+"""Chat platforms: one folder each, translating updates in and replies out through one messenger."""

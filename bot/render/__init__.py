@@ -1,1 +1,0 @@
-"""Renderers: one Card (or text reply) in, one platform's text out. Every renderer escapes untrusted text."""

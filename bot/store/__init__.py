@@ -1,0 +1,1 @@
+"""Redis: the connection, the one key builder, chats, the delivery ledger, caches, pacing and limits."""

@@ -1,0 +1,46 @@
+"""Summaries, each written once per (paper, language, model, prompt version) and cached in Redis."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot.core.codec import dumps, summary_from_json
+from bot.core.models import Paper, Summary
+from bot.store.cache import SharedCache
+from bot.store.connection import Keys
+from bot.summaries import Summarizer
+
+FALLBACK_TTL_SECONDS = 15 * 60  # retry the model soon after a failure, but not on every request
+
+
+class SummaryService:
+    """The one way to get a summary: from the cache, or from the summarizer exactly once."""
+
+    def __init__(self, cache: SharedCache, keys: Keys, summarizer: Summarizer, ttl_seconds: int) -> None:
+        self._cache = cache
+        self._keys = keys
+        self._summarizer = summarizer
+        self._ttl = ttl_seconds
+
+    def key(self, arxiv_id: str, language: str) -> str:
+        """The cache key of a paper's summary in a language."""
+        s = self._summarizer
+        return self._keys.summary(arxiv_id, language, s.model, s.prompt_version)
+
+    async def get(self, paper: Paper, language: str) -> Summary:
+        """The paper's summary in `language`; never raises for an LLM failure (falls back)."""
+
+        async def write() -> tuple[str, int]:
+            summary = await self._summarizer.summarize(paper, language)
+            ttl = FALLBACK_TTL_SECONDS if summary.fallback_reason else self._ttl
+            return dumps(summary), ttl
+
+        return summary_from_json(await self._cache.get_or_compute(self.key(paper.arxiv_id, language), write))
+
+    async def get_many(self, papers: Sequence[Paper], language: str) -> list[Summary]:
+        """Summaries of many papers: cached ones in one round trip, the rest written once each."""
+        cached = await self._cache.get_many([self.key(p.arxiv_id, language) for p in papers])
+        return [
+            summary_from_json(raw) if raw is not None else await self.get(paper, language)
+            for paper, raw in zip(papers, cached, strict=True)
+        ]
