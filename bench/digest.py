@@ -23,17 +23,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.app.composition import Services, build_services
+from bot.app.composition import Pipeline, Services, build_pipeline, build_services
 from bot.app.settings import Settings
 from bot.core.chat_settings import ChatSettings
 from bot.core.models import ChatRef
-from bot.platforms.telegram.messenger import build_sender
-from scheduler.pipeline import Pipeline, build_pipeline
-from tests.digest_harness import paper
+from bot.platforms.telegram.messenger import build_messenger
 from tests.fakes.arxiv_api import FakeArxiv
 from tests.fakes.openai_api import FakeOpenAI
 from tests.fakes.telegram_api import FakeTelegram
-from tests.redis_server import RedisServer
+from tests.support.digest import paper
+from tests.support.redis_server import RedisServer
 
 TOKEN = FakeTelegram.token
 NOW = datetime(2026, 11, 19, 12, 0, tzinfo=UTC)
@@ -117,8 +116,8 @@ async def run(
             )
             services = build_services(settings)
             try:
-                sender = build_sender(TOKEN, settings.telegram_api_url, timeout=30, pool_size=64)
-                pipeline = build_pipeline(services, sender, consumer="bench", pacing=pacing)
+                messenger = build_messenger(TOKEN, settings.telegram_api_url, timeout=30, pool_size=64)
+                pipeline = build_pipeline(services, {"telegram": messenger}, consumer="bench", pacing=pacing)
                 refs = await add_chats(services, chats)
                 before = sent_count(telegram)
                 planned, messages, plan_seconds = await plan(pipeline, refs)

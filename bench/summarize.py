@@ -20,11 +20,11 @@ from pathlib import Path
 
 from bot.app.composition import build_services
 from bot.app.settings import Settings
-from bot.platforms.telegram.adapter import polling
 from tests.fakes.arxiv_api import FakeArxiv
 from tests.fakes.openai_api import FakeOpenAI
 from tests.fakes.telegram_api import FakeTelegram
-from tests.redis_server import RedisServer
+from tests.support.redis_server import RedisServer
+from tests.support.telegram import telegram_bot
 
 GAP_SECONDS = 0.1
 
@@ -56,7 +56,7 @@ async def bench(requests: int, concurrent: int, llm_latency: float) -> None:
                 )
                 services = build_services(settings)
                 try:
-                    async with polling(services, poll_timeout=1):
+                    async with telegram_bot(services):
                         await measure_cached(tg, requests)
                         await measure_concurrent(tg, llm, concurrent)
                 finally:

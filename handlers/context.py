@@ -1,18 +1,55 @@
-"""What a command handler is given: who asked, where, with what arguments, and the services."""
+"""What a command handler is given: who asked, where, with what arguments, and the services it may use."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from bot.app.composition import Services
+from bot.cards.build import CardMaker
 from bot.core.chat_settings import ChatSettings
-from bot.core.models import ChatKind, ChatRef, UserRef
-from bot.store.chats import ChatState
+from bot.core.chats import ChatState
+from bot.core.models import ChatKind, ChatRef, TextReply, UserRef
+from bot.store.chats import ChatStore
+from bot.store.limits import RateLimiter
+
+DigestNow = Callable[[ChatRef], Awaitable[int]]
+"""Plans an on-demand digest round for a chat; returns how many papers it planned."""
 
 
 class AdminCheckError(Exception):
     """The platform could not tell whether the sender is an admin (so nothing may change)."""
+
+
+@dataclass(frozen=True, slots=True)
+class CommandConfig:
+    """The configuration values command logic reads (from settings, via the composition root)."""
+
+    default_language: str
+    digest_time: str
+    digest_timezone: str
+    max_topics_per_chat: int
+    summarize_per_minute: int
+    digest_per_hour: int
+
+
+@dataclass(frozen=True, slots=True)
+class CommandServices:
+    """Exactly what handlers use, built complete by the composition root."""
+
+    config: CommandConfig
+    chats: ChatStore
+    cards: CardMaker
+    summarize_limit: RateLimiter
+    digest_limit: RateLimiter
+    digest_now: DigestNow
+
+
+@dataclass(frozen=True, slots=True)
+class ButtonAnswer:
+    """What pressing a button does: a short notice (a toast), and the pressed message's new content."""
+
+    notice: str
+    refreshed: TextReply | None = None
 
 
 async def _never_admin() -> bool:
@@ -32,15 +69,15 @@ class CommandContext:
     user: UserRef | None
     args: str
     default_language: str
-    services: Services
+    services: CommandServices
     title: str | None = None
     is_admin: Callable[[], Awaitable[bool]] = _never_admin
 
     def defaults(self) -> ChatSettings:
         """Settings a new chat starts with."""
-        settings = self.services.settings
+        config = self.services.config
         return ChatSettings(
-            language=self.default_language, time=settings.digest_time, timezone=settings.digest_timezone
+            language=self.default_language, time=config.digest_time, timezone=config.digest_timezone
         )
 
     async def state(self) -> ChatState | None:

@@ -13,16 +13,12 @@ async def _obstacle(ctx: CommandContext) -> TextReply | None:
         return refused
     if not await ctx.services.chats.topics(ctx.chat):
         return TextReply.of("This chat follows no topics yet. Start with ", code("/subscribe cs.CL"), ".")
-    if ctx.services.digest_now is None:
-        return TextReply.of(
-            "On-demand digests need the scheduler role running; the daily digest is unaffected."
-        )
     state = await ctx.state()
     if state is not None and not state.active:
         return TextReply.of("I can't post here right now, so I can't send a digest.")
     decision = await ctx.services.digest_limit.hit(ctx.chat.key())
     if not decision.allowed:
-        limit, minutes = ctx.services.settings.digest_per_hour, decision.retry_after // 60 + 1
+        limit, minutes = ctx.services.config.digest_per_hour, decision.retry_after // 60 + 1
         return TextReply.of(f"That's {limit} digests this hour already; please try again in {minutes} min.")
     return None
 
@@ -31,7 +27,6 @@ async def digest(ctx: CommandContext) -> TextReply:
     """Plan a round for this chat at once; the workers deliver it like a scheduled one."""
     if (obstacle := await _obstacle(ctx)) is not None:
         return obstacle
-    assert ctx.services.digest_now is not None
     planned = await ctx.services.digest_now(ctx.chat)
     if planned == 0:
         return TextReply.of(

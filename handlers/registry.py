@@ -1,4 +1,8 @@
-"""The command table: names, menu descriptions and handlers, read by every platform adapter."""
+"""The command table: every way into command logic (commands, button presses, bare text), read by adapters.
+
+An adapter registers each entry with its platform and only translates: it never decides which handler
+a payload or a message belongs to.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,7 @@ from handlers import help as help_handlers
 from handlers import settings as settings_handlers
 from handlers import subscriptions as subscription_handlers
 from handlers import summarize as summarize_handlers
-from handlers.context import CommandContext
+from handlers.context import ButtonAnswer, CommandContext
 
 Handler = Callable[[CommandContext], Awaitable[Reply | None]]
 
@@ -23,7 +27,26 @@ class Command:
     name: str
     description: str
     handler: Handler
-    slow: bool = False  # the adapter shows "typing…" while a slow command works
+    slow: bool = False  # the adapter shows "typing…" (or defers) while a slow command works
+
+
+ButtonHandler = Callable[[CommandContext, str], Awaitable[ButtonAnswer]]
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    """Buttons whose payload starts with `prefix`; the handler gets the rest of the payload."""
+
+    prefix: str
+    handler: ButtonHandler
+
+
+@dataclass(frozen=True, slots=True)
+class TextRoute:
+    """What a bare message (no command) in a private chat is answered with."""
+
+    handler: Handler
+    slow: bool = True
 
 
 COMMANDS: tuple[Command, ...] = (
@@ -40,3 +63,22 @@ COMMANDS: tuple[Command, ...] = (
     Command("help", "What I can do, with examples", help_handlers.help_command),
     Command("start", "Start talking to the bot", help_handlers.start),
 )
+
+BUTTONS: tuple[Button, ...] = (
+    Button(subscription_handlers.UNSUBSCRIBE_PREFIX, subscription_handlers.unsubscribe_button),
+)
+
+PRIVATE_TEXT = TextRoute(summarize_handlers.summarize_link)
+
+
+def command(name: str) -> Command | None:
+    """The command called `name`, if there is one."""
+    return next((c for c in COMMANDS if c.name == name), None)
+
+
+def button_for(payload: str) -> tuple[Button, str] | None:
+    """The button entry a payload belongs to, and the payload's argument; None for unknown payloads."""
+    for entry in BUTTONS:
+        if payload.startswith(entry.prefix):
+            return entry, payload.removeprefix(entry.prefix)
+    return None

@@ -8,7 +8,7 @@ from bot.core.models import Button, Span, TextReply, bold, code
 from bot.core.text import shorten
 from bot.core.topics import EXAMPLE_CATEGORY, EXAMPLE_QUERY, Topic, TopicError, parse_topic
 from bot.store.chats import SubscribeResult
-from handlers.context import CommandContext
+from handlers.context import ButtonAnswer, CommandContext
 from handlers.permissions import refusal
 
 UNSUBSCRIBE_PREFIX = "unsub:"
@@ -53,7 +53,7 @@ async def subscribe(ctx: CommandContext) -> TextReply:
     if (refused := await refusal(ctx)) is not None:
         return refused
     state = await ctx.ensure_state()
-    limit = ctx.services.settings.max_topics_per_chat
+    limit = ctx.services.config.max_topics_per_chat
     result = await ctx.services.chats.subscribe(ctx.chat, topic.canonical, limit)
     if result is SubscribeResult.ALREADY:
         return TextReply.of("This chat already follows ", bold(topic.label), ".")
@@ -146,12 +146,13 @@ async def topics_reply(ctx: CommandContext) -> TextReply:
     return TextReply.of(*spans, buttons=buttons)
 
 
-async def unsubscribe_button(ctx: CommandContext, token: str) -> tuple[str, TextReply | None]:
-    """A pressed unsubscribe button: (short notice, refreshed /topics message or None)."""
+async def unsubscribe_button(ctx: CommandContext, token: str) -> ButtonAnswer:
+    """A pressed unsubscribe button: a short notice, and the /topics message refreshed."""
     if (refused := await refusal(ctx)) is not None:
-        return refused.plain_text(), None
+        return ButtonAnswer(refused.plain_text())
     for canonical in await ctx.services.chats.topics(ctx.chat):
         if topic_token(canonical) == token:
             await ctx.services.chats.unsubscribe(ctx.chat, canonical)
-            return f"Unsubscribed from {topic_from_canonical(canonical).label}", await topics_reply(ctx)
-    return "That topic was already removed.", await topics_reply(ctx)
+            label = topic_from_canonical(canonical).label
+            return ButtonAnswer(f"Unsubscribed from {label}", await topics_reply(ctx))
+    return ButtonAnswer("That topic was already removed.", await topics_reply(ctx))

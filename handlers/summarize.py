@@ -78,7 +78,7 @@ async def summarize(ctx: CommandContext) -> Reply:
     who = ctx.user.key() if ctx.user else ctx.chat.key()
     decision = await ctx.services.summarize_limit.hit(who)
     if not decision.allowed:
-        limit = ctx.services.settings.summarize_per_minute
+        limit = ctx.services.config.summarize_per_minute
         return TextReply.of(
             f"You're asking faster than I can read — at most {limit} papers a minute. "
             f"Please try again in {decision.retry_after} s."

@@ -1,1 +1,1 @@
-"""Timing, digest planning and delivery (arrives with the daily digest; nothing here yet)."""
+"""The daily digest: discovery, planning, the delivery queue, workers and the scheduler tick."""

@@ -22,7 +22,7 @@ from bot.core.metrics import Metrics
 from bot.core.models import Paper
 from bot.core.topics import Topic
 from bot.core.topics.taxonomy import is_archive
-from bot.store.connection import Keys
+from bot.store.keys import Keys
 
 log = logging.getLogger(__name__)
 
@@ -68,15 +68,6 @@ class Discovery:
         self._ttl = cache_seconds
         self._metrics = metrics
 
-    def _feed_key(self, category: str) -> str:
-        return f"{self._keys.prefix}found:feed:{category}"
-
-    def _failure_key(self, category: str) -> str:
-        return f"{self._keys.prefix}found:failed:{category}"
-
-    def _search_key(self, query: str, since: datetime) -> str:
-        return f"{self._keys.prefix}found:search:{since:%Y%m%d%H}:{query}"
-
     async def _fresh(self, key: str, now: datetime, max_age: float) -> str | None:
         """A cached value written less than `max_age` seconds before `now` (by the caller's clock)."""
         raw = await self._redis.get(key)
@@ -97,9 +88,9 @@ class Discovery:
         failed: dict[str, str] = {}
         missing = []
         for category in categories:
-            if await self._fresh(self._feed_key(category), now, self._ttl) is not None:
+            if await self._fresh(self._keys.found_feed(category), now, self._ttl) is not None:
                 continue
-            recent_failure = await self._fresh(self._failure_key(category), now, FAILURE_MEMORY_SECONDS)
+            recent_failure = await self._fresh(self._keys.found_failed(category), now, FAILURE_MEMORY_SECONDS)
             if recent_failure is not None:  # do not hammer a failing arXiv: wait for the retry
                 failed[category] = recent_failure
             else:
@@ -114,7 +105,7 @@ class Discovery:
                 failed.update(dict.fromkeys(chunk, str(exc)))
                 for category in chunk:
                     await self._remember(
-                        self._failure_key(category), now, str(exc), 2 * FAILURE_MEMORY_SECONDS
+                        self._keys.found_failed(category), now, str(exc), 2 * FAILURE_MEMORY_SECONDS
                     )
                 continue
             papers = await self._enrich([a.paper for a in announcements if a.is_new])
@@ -129,7 +120,7 @@ class Discovery:
         fresh = [a.paper.arxiv_id for a in announcements if a.is_new]
         for category in chunk:
             ids = [pid for pid in fresh if in_category(by_id[pid], category)]
-            await self._remember(self._feed_key(category), now, json.dumps(ids), 2 * self._ttl)
+            await self._remember(self._keys.found_feed(category), now, json.dumps(ids), 2 * self._ttl)
         new = sum(a.is_new for a in announcements)
         log.info(
             "Feed %s: %d new or cross-listed, %d replaced", "+".join(chunk), new, len(announcements) - new
@@ -167,14 +158,14 @@ class Discovery:
 
     async def _ids(self, topic: Topic, since: datetime, until: datetime) -> list[str]:
         if topic.kind == "category":
-            raw = await self._fresh(self._feed_key(topic.canonical), until, self._ttl)
+            raw = await self._fresh(self._keys.found_feed(topic.canonical), until, self._ttl)
             if raw is None:  # expired between prefetch and now: fetch again
                 failed = await self.prefetch([topic], until)
                 if failed:
                     raise ArxivError(failed[topic.canonical])
-                raw = await self._fresh(self._feed_key(topic.canonical), until, self._ttl)
+                raw = await self._fresh(self._keys.found_feed(topic.canonical), until, self._ttl)
             return list(json.loads(raw or "[]"))
-        key = self._search_key(topic.canonical, since)
+        key = self._keys.found_search(topic.canonical, since)
         raw = await self._fresh(key, until, self._ttl)
         if raw is not None:
             return list(json.loads(raw))

@@ -15,9 +15,10 @@ from typing import Any
 from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
+from bot.core.delivery import Mode
 from bot.core.models import ChatRef
 from bot.store.chats import parse_chat_key
-from bot.store.ledger import Mode
+from bot.store.keys import Keys
 
 log = logging.getLogger(__name__)
 
@@ -36,8 +37,9 @@ class Delivery:
     round_id: str
     messages: tuple[tuple[Item, ...], ...]
     language: str
-    header: dict[str, Any] | None = None
-    more: int = 0
+    header: dict[str, Any] | None = None  # carried by the first message
+    more: int = 0  # papers beyond max_papers, announced by message `more_at` before its first link
+    more_at: int = -1
     matched: dict[str, list[str]] = field(default_factory=dict)
     id: str = ""
 
@@ -50,6 +52,7 @@ class Delivery:
             "language": self.language,
             "header": json.dumps(self.header) if self.header else "",
             "more": str(self.more),
+            "more_at": str(self.more_at),
             "matched": json.dumps(self.matched, ensure_ascii=False),
         }
 
@@ -71,17 +74,26 @@ class Delivery:
             language=data.get("language", "en"),
             header=json.loads(data["header"]) if data.get("header") else None,
             more=int(data.get("more") or 0),
+            more_at=_more_at(data, messages),
             matched=json.loads(data["matched"]) if data.get("matched") else {},
             id=entry_id,
         )
 
 
+def _more_at(data: dict[str, str], messages: list[tuple[tuple[str, str], ...]]) -> int:
+    """The message that announces the links: stored since it is decided at planning; for entries queued
+    by an earlier release, the first message with a link (how those releases decided it)."""
+    if data.get("more_at"):
+        return int(data["more_at"])
+    return next((n for n, message in enumerate(messages) if any(m == "link" for _, m in message)), -1)
+
+
 class DeliveryQueue:
     """XADD / XREADGROUP / XAUTOCLAIM / XACK on one stream."""
 
-    def __init__(self, redis: Redis, prefix: str, consumer: str, claim_idle_seconds: float = 60.0) -> None:
+    def __init__(self, redis: Redis, keys: Keys, consumer: str, claim_idle_seconds: float = 60.0) -> None:
         self._redis = redis
-        self.key = f"{prefix}{{deliveries}}:stream"
+        self.key = keys.deliveries()
         self._consumer = consumer
         self._claim_idle_ms = int(claim_idle_seconds * 1000)
         self._claim_cursor = "0-0"

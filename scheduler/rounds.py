@@ -12,15 +12,21 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from bot.app.composition import Services
-from bot.cards.build import build_card
+from redis.asyncio import Redis
+
+from bot.cards.build import build_card, link_card
 from bot.core.chat_settings import ChatSettings
-from bot.core.delivery import DigestHeader, Sender
+from bot.core.delivery import DigestHeader, Messengers, Mode
 from bot.core.failpoints import failpoint
-from bot.core.models import Card, ChatRef, Paper, Summary
+from bot.core.metrics import Metrics
+from bot.core.models import Card, ChatRef
+from bot.core.ports import SummarySource
 from bot.core.timing import local_date
 from bot.core.topics import Topic, TopicError, parse_topic
-from bot.store.ledger import Mode
+from bot.store.chats import ChatStore
+from bot.store.keys import Keys
+from bot.store.ledger import Ledger
+from scheduler.config import DigestConfig
 from scheduler.discovery import Discovery
 from scheduler.planning import Candidate, plan_digest
 from scheduler.queue import Delivery, DeliveryQueue
@@ -58,12 +64,12 @@ class _Round:
 class RoundState:
     """Per-chat round bookkeeping in Redis: the last completed day, last success, retry time, lock."""
 
-    def __init__(self, services: Services) -> None:
-        self._redis = services.redis
-        self._prefix = services.keys.prefix
+    def __init__(self, redis: Redis, keys: Keys) -> None:
+        self._redis = redis
+        self._keys = keys
 
     def _key(self, chat: ChatRef) -> str:
-        return f"{self._prefix}{{chat:{chat.key()}}}:round"
+        return self._keys.round(chat)
 
     async def read(self, chat: ChatRef) -> dict[str, str]:
         """day (ISO date of the last completed round), last_success (Unix time), retry_at (Unix time)."""
@@ -81,12 +87,12 @@ class RoundState:
     async def lock(self, chat: ChatRef, round_id: str) -> str | None:
         """Take the chat's planning lock; returns the fencing token, or None if someone holds it."""
         token = f"{round_id}#{secrets.token_hex(6)}"
-        ok = await self._redis.set(f"{self._key(chat)}:lock", token, nx=True, ex=LOCK_SECONDS)
+        ok = await self._redis.set(self._keys.round_lock(chat), token, nx=True, ex=LOCK_SECONDS)
         return token if ok else None
 
     async def unlock(self, chat: ChatRef, token: str) -> None:
         """Release the lock if it is still ours."""
-        key = f"{self._key(chat)}:lock"
+        key = self._keys.round_lock(chat)
         if await self._redis.get(key) == token:
             await self._redis.delete(key)
 
@@ -106,19 +112,35 @@ class RoundPlanner:
     """Plans rounds for chats and puts their deliveries on the queue."""
 
     def __init__(
-        self, services: Services, discovery: Discovery, queue: DeliveryQueue, sender: Sender
+        self,
+        *,
+        chats: ChatStore,
+        ledger: Ledger,
+        summaries: SummarySource,
+        discovery: Discovery,
+        queue: DeliveryQueue,
+        state: RoundState,
+        messengers: Messengers,
+        metrics: Metrics,
+        config: DigestConfig,
     ) -> None:
-        self._services = services
+        self._chats = chats
+        self._ledger = ledger
+        self._summaries = summaries
         self._discovery = discovery
         self._queue = queue
-        self._sender = sender
-        self.state = RoundState(services)
+        self._messengers = messengers
+        self._metrics = metrics
+        self._config = config
+        self.state = state
 
     async def plan(self, chat: ChatRef, now: datetime, *, forced: bool = False) -> RoundReport:
         """Plan the chat's round for its current local day (`forced`: a separate, on-demand round)."""
-        state = await self._services.chats.get_chat(chat)
+        state = await self._chats.get_chat(chat)
         if state is None or not state.receives_digests:
             return RoundReport(chat, "", skipped="inactive or paused")
+        if chat.platform not in self._messengers:
+            return RoundReport(chat, "", skipped=f"{chat.platform} is not configured in this process")
         day = local_date(now, state.settings.timezone)
         round_id = f"{chat.key()}@{day.isoformat()}" + (f"#now{int(now.timestamp())}" if forced else "")
         token = await self.state.lock(chat, round_id)
@@ -132,13 +154,13 @@ class RoundPlanner:
 
     async def _plan_locked(self, job: _Round) -> RoundReport:
         report = RoundReport(job.chat, job.round_id)
-        topics = self._topics(await self._services.chats.topics(job.chat))
+        topics = self._topics(await self._chats.topics(job.chat))
         if not topics:
             report.skipped = "no topics"
             await self._finish(job, report)
             return report
         previous = await self.state.read(job.chat)
-        lookback = job.now - timedelta(days=self._services.settings.lookback_days)
+        lookback = job.now - timedelta(days=self._config.lookback_days)
         if "last_success" in previous:
             since = max(lookback, datetime.fromtimestamp(float(previous["last_success"]), job.now.tzinfo))
         else:
@@ -147,8 +169,8 @@ class RoundPlanner:
         report.failed_topics = found.failed
         ids = [p.arxiv_id for papers in found.papers.values() for p in papers]
         report.found = len(set(ids))
-        self._services.metrics.papers_found.inc(report.found)
-        known = await self._services.ledger.known(job.chat, ids, job.round_id)
+        self._metrics.papers_found.inc(report.found)
+        known = await self._ledger.known(job.chat, ids, job.round_id)
         plan = plan_digest(found.papers, known, job.settings.max_papers)
         if not plan.empty:
             await self._enqueue(job, plan.chosen, plan.overflow, report)
@@ -159,7 +181,7 @@ class RoundPlanner:
         """Fetch the feeds every one of these chats needs, before planning them one by one."""
         topics: dict[str, Topic] = {}
         for chat in chats:
-            for topic in self._topics(await self._services.chats.topics(chat)):
+            for topic in self._topics(await self._chats.topics(chat)):
                 topics[topic.canonical] = topic
         await self._discovery.prefetch(list(topics.values()), now)
 
@@ -181,19 +203,18 @@ class RoundPlanner:
         cards = await asyncio.gather(*(self._card(c, language) for c in chosen))
         items: list[tuple[Card, Mode]] = [(card, mode) for card in cards]
         items += [(link_card(c.paper, language), "link") for c in overflow]
-        planned = set(
-            await self._services.ledger.plan(chat, round_id, [(card.arxiv_id, m) for card, m in items])
-        )
+        planned = set(await self._ledger.plan(chat, round_id, [(card.arxiv_id, m) for card, m in items]))
         items = [(card, m) for card, m in items if card.arxiv_id in planned]
         report.planned = len(items)
-        self._services.metrics.papers_planned.inc(len(items))
+        self._metrics.papers_planned.inc(len(items))
         if not items:
             return
         topics = tuple(dict.fromkeys(t for c in (*chosen, *overflow) for t in c.topics))
         header = DigestHeader(day, len(items), topics)
         more = sum(1 for _, m in items if m == "link")
-        groups = self._sender.pack(header, items, more)
+        groups = self._messengers[chat.platform].pack(header, items, more)
         messages = tuple(tuple((items[i][0].arxiv_id, items[i][1]) for i in group) for group in groups)
+        more_at = next((n for n, message in enumerate(messages) if any(m == "link" for _, m in message)), -1)
         matched = {c.paper.arxiv_id: list(c.topics) for c in chosen if len(topics) > 1}
         delivery = Delivery(
             chat,
@@ -202,6 +223,7 @@ class RoundPlanner:
             language,
             header={"day": day.isoformat(), "count": len(items), "topics": list(topics)},
             more=more,
+            more_at=more_at,
             matched=matched,
         )
         failpoint("after_plan")
@@ -209,12 +231,12 @@ class RoundPlanner:
         report.messages = len(messages)
 
     async def _card(self, candidate: Candidate, language: str) -> Card:
-        summary = await self._services.summaries.get(candidate.paper, language)
+        summary = await self._summaries.get(candidate.paper, language)
         return build_card(candidate.paper, summary, candidate.topics)
 
     async def _finish(self, job: _Round, report: RoundReport) -> None:
         if report.failed_topics:
-            retry = job.now + timedelta(minutes=self._services.settings.fetch_retry_minutes)
+            retry = job.now + timedelta(minutes=self._config.fetch_retry_minutes)
             await self.state.retry_later(job.chat, retry)
             log.warning(
                 "Round %s: %d topic(s) failed, retrying at %s",
@@ -232,8 +254,3 @@ class RoundPlanner:
             report.messages,
             f" ({report.skipped})" if report.skipped else "",
         )
-
-
-def link_card(paper: Paper, language: str) -> Card:
-    """A card carrying only what a link needs (papers beyond max_papers are not summarized)."""
-    return build_card(paper, Summary(tldr="", summary="", takeaways=(), language=language, model="none"))

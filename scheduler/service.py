@@ -13,10 +13,12 @@ from datetime import UTC, date, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot.app.composition import Services
+from bot.core.chats import ChatState
 from bot.core.models import ChatRef
 from bot.core.timing import is_due
-from bot.store.chats import ChatState
+from bot.store.chats import ChatStore
+from bot.store.ledger import Ledger
+from scheduler.config import DigestConfig
 from scheduler.rounds import RoundPlanner, RoundReport
 
 log = logging.getLogger(__name__)
@@ -34,19 +36,27 @@ class DigestScheduler:
     """Finds due chats and plans their rounds."""
 
     def __init__(
-        self, services: Services, planner: RoundPlanner, clock: Callable[[], datetime] = utc_now
+        self,
+        *,
+        chats: ChatStore,
+        ledger: Ledger,
+        planner: RoundPlanner,
+        config: DigestConfig,
+        clock: Callable[[], datetime] = utc_now,
     ) -> None:
-        self._services = services
+        self._chats = chats
+        self._ledger = ledger
         self._planner = planner
+        self._config = config
         self._clock = clock
 
     async def due_chats(self, now: datetime) -> list[ChatRef]:
         """Active chats whose digest time has passed today and whose round is not done (or may retry)."""
         due = []
-        chats = await self._services.chats.all_chats()
+        chats = await self._chats.all_chats()
         for start in range(0, len(chats), SCAN_BATCH):
             batch = chats[start : start + SCAN_BATCH]
-            states = await self._services.chats.get_chats(batch)
+            states = await self._chats.get_chats(batch)
             rounds_of = await self._planner.state.read_many(batch)
             due += [
                 chat
@@ -90,7 +100,7 @@ class DigestScheduler:
         scheduler.add_job(
             self._safe_tick,
             "interval",
-            seconds=self._services.settings.scheduler_tick_seconds,
+            seconds=self._config.tick_seconds,
             next_run_time=utc_now(),
             max_instances=1,
             coalesce=True,
@@ -111,10 +121,10 @@ class DigestScheduler:
 
     async def housekeeping(self) -> tuple[int, int]:
         """Forget long-inactive chats and old final ledger entries; returns (chats, entries)."""
-        settings = self._services.settings
-        purged = await self._services.chats.purge_inactive(settings.chat_retention_days * 86400)
+        config = self._config
+        purged = await self._chats.purge_inactive(config.chat_retention_days * 86400)
         pruned = 0
-        for chat in await self._services.chats.all_chats():
-            pruned += await self._services.ledger.prune(chat, settings.ledger_retention_days * 86400)
+        for chat in await self._chats.all_chats():
+            pruned += await self._ledger.prune(chat, config.ledger_retention_days * 86400)
         log.info("Housekeeping: forgot %d inactive chat(s) and %d old ledger entries", len(purged), pruned)
         return len(purged), pruned

@@ -13,26 +13,31 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from bot.app.composition import Services
-from bot.cards.build import build_card
+from bot.arxiv.papers import PaperService
+from bot.cards.build import build_card, link_card
+from bot.core.chats import ChatState
 from bot.core.delivery import (
     DigestHeader,
     DigestMessage,
     Failed,
+    Messengers,
+    Mode,
     Moved,
     Refused,
     Retry,
-    Sender,
     Sent,
     Uncertain,
 )
 from bot.core.failpoints import failpoint
+from bot.core.metrics import Metrics
 from bot.core.models import Card, ChatRef
-from bot.store.chats import ChatState
-from bot.store.ledger import Mode
-from bot.store.lifecycle import bot_removed, chat_migrated
+from bot.store.chats import ChatStore
+from bot.store.ledger import Ledger
+from bot.store.lifecycle import ChatLifecycle
+from bot.store.pacing import Pacer
+from bot.summaries.service import SummaryService
+from scheduler.config import DigestConfig
 from scheduler.queue import Delivery, DeliveryQueue, Item
-from scheduler.rounds import link_card
 
 log = logging.getLogger(__name__)
 
@@ -54,11 +59,30 @@ class Deliverer:
     """Takes deliveries off the queue and sends them."""
 
     def __init__(
-        self, services: Services, queue: DeliveryQueue, sender: Sender, *, pacing: bool = True
+        self,
+        *,
+        chats: ChatStore,
+        ledger: Ledger,
+        papers: PaperService,
+        summaries: SummaryService,
+        lifecycle: ChatLifecycle,
+        pacer: Pacer,
+        queue: DeliveryQueue,
+        messengers: Messengers,
+        metrics: Metrics,
+        config: DigestConfig,
+        pacing: bool = True,
     ) -> None:
-        self._services = services
+        self._chats = chats
+        self._ledger = ledger
+        self._papers = papers
+        self._summaries = summaries
+        self._lifecycle = lifecycle
+        self._pacer = pacer
         self._queue = queue
-        self._sender = sender
+        self._messengers = messengers
+        self._metrics = metrics
+        self._config = config
         self._pacing = pacing
         self.stats = DeliveryStats()
         self._card_cache: dict[tuple[str, str, Mode, tuple[str, ...]], tuple[float, Card]] = {}
@@ -71,7 +95,7 @@ class Deliverer:
     async def drain_once(self, batch: int = 64, block_ms: int = 1000) -> int:
         """Take one batch and deliver it, chats in parallel (bounded); returns how many were taken."""
         deliveries = await self._queue.take(batch, block_ms)
-        slots = asyncio.Semaphore(self._services.settings.delivery_concurrency)
+        slots = asyncio.Semaphore(self._config.delivery_concurrency)
 
         async def one(delivery: Delivery) -> None:
             async with slots:
@@ -85,19 +109,23 @@ class Deliverer:
 
     async def deliver(self, delivery: Delivery) -> None:
         """Send every message of one delivery in order; acknowledge when all outcomes are recorded."""
-        chat, state = await self._services.chats.resolve(delivery.chat)  # follows a group → supergroup move
+        if delivery.chat.platform not in self._messengers:
+            log.warning(
+                "Delivery %s is for %s, which this worker cannot reach", delivery.id, delivery.chat.key()
+            )
+            return  # left pending for a worker that has that platform
+        chat, state = await self._chats.resolve(delivery.chat)  # follows a group → supergroup move
         for index, items in enumerate(delivery.messages):
             result = await self._message(chat, state, delivery, index, items)
             if result is None:
                 return  # left pending: retried later by this or another worker
             if result != chat:
-                chat, state = result, await self._services.chats.get_chat(result)
+                chat, state = result, await self._chats.get_chat(result)
         await self._queue.ack(delivery.id)
 
     async def _message(
         self, chat: ChatRef, state: ChatState | None, delivery: Delivery, index: int, items: tuple[Item, ...]
     ) -> ChatRef | None:
-        ledger = self._services.ledger
         papers = [paper for paper, _ in items]
         if state is None or not state.active:
             reason = (
@@ -105,7 +133,7 @@ class Deliverer:
             )
             await self._finish(chat, papers, "failed", reason=reason)
             return chat
-        claimed, ambiguous = await ledger.claim(chat, f"{delivery.id}/{index}", papers)
+        claimed, ambiguous = await self._ledger.claim(chat, f"{delivery.id}/{index}", papers)
         if ambiguous:
             await self._finish(chat, ambiguous, "uncertain", reason="a worker stopped while sending")
         if not claimed:
@@ -118,9 +146,10 @@ class Deliverer:
         self, chat: ChatRef, claimed: list[str], message: DigestMessage, *, group: bool
     ) -> ChatRef | None:
         moved = False
+        messenger = self._messengers[chat.platform]
         for _attempt in range(MAX_ATTEMPTS):
             await self._pace(chat, group=group)
-            outcome = await self._sender.send(chat, message)
+            outcome = await messenger.send_digest(chat, message)
             failpoint("after_send")
             if isinstance(outcome, Sent):
                 await self._finish(chat, claimed, "sent", message_id=outcome.message_id)
@@ -129,16 +158,15 @@ class Deliverer:
             if isinstance(outcome, Retry):
                 if outcome.rate_limited:
                     self.stats.rate_limited += 1
-                    self._services.metrics.rate_limited.inc()
-                    await self._services.pacer.hold(f"chat:{chat.key()}", outcome.after)  # for every worker
+                    self._metrics.rate_limited.inc()
+                    await self._pacer.hold(f"chat:{chat.key()}", outcome.after)  # for every worker
                 if outcome.rate_limited and self._pacing:
                     continue  # the chat's next pacing slot comes after the hold
                 await asyncio.sleep(outcome.after)
                 continue
             if isinstance(outcome, Moved) and not moved:
-                new = ChatRef(chat.platform, outcome.new_chat_id)
-                await chat_migrated(self._services, chat, new)
-                chat, moved = new, True
+                chat = await self._lifecycle.after_send(chat, outcome) or chat
+                moved = True
                 continue
             if isinstance(outcome, Uncertain):
                 await self._finish(chat, claimed, "uncertain", reason=outcome.reason)
@@ -146,37 +174,34 @@ class Deliverer:
                 await self._finish(
                     chat, claimed, "failed", reason=f"the chat refuses the bot: {outcome.reason}"
                 )
-                await bot_removed(self._services, chat, "forbidden")
+                await self._lifecycle.after_send(chat, outcome)
             else:
                 reason = outcome.reason if isinstance(outcome, Failed) else "moved twice"
                 await self._finish(chat, claimed, "failed", reason=reason)
             return chat
-        await self._services.ledger.finish(chat, claimed, "planned")  # not accepted: retry the delivery later
+        await self._ledger.finish(chat, claimed, "planned")  # not accepted: retry the delivery later
         log.warning("Giving up on %s for now after %d attempts; it stays queued", chat.key(), MAX_ATTEMPTS)
         return None
 
     async def _finish(
         self, chat: ChatRef, papers: list[str], state: str, *, message_id: str = "", reason: str = ""
     ) -> None:
-        moved = await self._services.ledger.finish(chat, papers, state, message_id=message_id, reason=reason)  # type: ignore[arg-type]
+        moved = await self._ledger.finish(chat, papers, state, message_id=message_id, reason=reason)  # type: ignore[arg-type]
         self.stats.messages[state] += 1
         self.stats.papers[state] += moved
-        self._services.metrics.messages.labels(state).inc()
+        self._metrics.messages.labels(state).inc()
         if state != "sent":
             log.warning("Delivery to %s: %d paper(s) %s (%s)", chat.key(), moved, state, reason)
 
     async def _pace(self, chat: ChatRef, *, group: bool) -> None:
         if not self._pacing:
             return  # benchmarks measure the bot's own overhead; a 429 still waits its retry_after
-        settings = self._services.settings
-        pacer = self._services.pacer
-        delays = [await pacer.reserve(f"chat:{chat.key()}", settings.delivery_chat_interval_seconds)]
+        config, pacer = self._config, self._pacer
+        delays = [await pacer.reserve(f"chat:{chat.key()}", config.chat_interval_seconds)]
         if group:
-            delays.append(
-                await pacer.reserve(f"group:{chat.key()}", settings.delivery_group_interval_seconds)
-            )
-        if settings.delivery_global_rate > 0:
-            delays.append(await pacer.reserve("global", 1 / settings.delivery_global_rate))
+            delays.append(await pacer.reserve(f"group:{chat.key()}", config.group_interval_seconds))
+        if config.global_rate > 0:
+            delays.append(await pacer.reserve("global", 1 / config.global_rate))
         if max(delays) > 0:
             await asyncio.sleep(max(delays))
 
@@ -189,9 +214,9 @@ class Deliverer:
         ]
         missing = [key for key in keys if key not in self._card_cache or self._card_cache[key][0] < now]
         if missing:
-            papers = await self._services.papers.get_many([key[0] for key in missing])
+            papers = await self._papers.get_many([key[0] for key in missing])
             summarized = [p for p, key in zip(papers, missing, strict=True) if key[2] != "link"]
-            summaries = iter(await self._services.summaries.get_many(summarized, delivery.language))
+            summaries = iter(await self._summaries.get_many(summarized, delivery.language))
             for paper, key in zip(papers, missing, strict=True):
                 card = (
                     link_card(paper, key[1])
@@ -209,7 +234,5 @@ class Deliverer:
         if index == 0 and delivery.header:
             h = delivery.header
             header = DigestHeader(date.fromisoformat(h["day"]), int(h["count"]), tuple(h["topics"]))
-        first_link = next((i for i, (_, m) in enumerate(delivery.messages[index]) if m == "link"), None)
-        earlier_links = any(m == "link" for msg in delivery.messages[:index] for _, m in msg)
-        more = delivery.more if first_link is not None and not earlier_links else 0
+        more = delivery.more if index == delivery.more_at else 0  # decided at planning
         return DigestMessage(tuple(cards), header, more)

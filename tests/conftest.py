@@ -14,7 +14,7 @@ from bot.app.settings import Settings
 from tests.fakes.arxiv_api import FakeArxiv
 from tests.fakes.openai_api import FakeOpenAI
 from tests.fakes.telegram_api import FakeTelegram
-from tests.redis_server import RedisServer
+from tests.support.redis_server import RedisServer
 
 SettingsFactory = Callable[..., Settings]
 

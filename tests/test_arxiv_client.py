@@ -8,12 +8,13 @@ import fakeredis
 import pytest
 
 from bot.arxiv.client import ArxivClient, ArxivRejectedError, ArxivUnavailableError, PaperNotFoundError
+from bot.store.keys import Keys
 from bot.store.pacing import Pacer
 from tests.fakes.arxiv_api import FakeArxiv
 
 
 def client(fake: FakeArxiv, timeout: float = 2, interval: float = 0) -> ArxivClient:
-    pacer = Pacer(fakeredis.FakeAsyncRedis(decode_responses=True), "t:")
+    pacer = Pacer(fakeredis.FakeAsyncRedis(decode_responses=True), Keys("t:"))
 
     async def gate() -> None:
         await pacer.wait("arxiv", interval)

@@ -10,7 +10,7 @@ from redis.asyncio import Redis
 from bot.app.composition import build_services
 from tests.conftest import SettingsFactory
 from tests.fakes.openai_api import FakeOpenAI
-from tests.redis_server import free_port
+from tests.support.redis_server import free_port
 
 
 async def test_spent_budget_gives_labelled_extractive_cards(

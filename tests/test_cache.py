@@ -10,7 +10,8 @@ from redis.asyncio import Redis
 from bot.app.composition import build_services
 from bot.arxiv.client import ArxivUnavailableError
 from bot.store.cache import SharedCache
-from bot.store.connection import Keys, connect
+from bot.store.connection import connect
+from bot.store.keys import Keys
 from tests.conftest import SettingsFactory
 from tests.fakes.arxiv_api import FakeArxiv
 from tests.fakes.openai_api import FakeOpenAI

@@ -11,20 +11,15 @@ from redis.asyncio import Redis
 
 from bot.core.chat_settings import ChatSettings
 from bot.core.models import ChatRef
-from bot.store.chats import RedisChatStore, SubscribeResult
-from tests.redis_server import RedisServer
+from bot.store.chats import ChatStore, SubscribeResult
+from bot.store.keys import Keys
+from bot.store.migrations import SchemaError, migrate
+from tests.support.clock import Clock
+from tests.support.redis_server import RedisServer
 
 DEFAULTS = ChatSettings(language="en", time="09:00", timezone="UTC")
 A = ChatRef("telegram", 1)
 B = ChatRef("telegram", -100200)
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture(params=["redis-server", "embedded"])
@@ -44,11 +39,11 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def store(backend: Redis, clock: Clock) -> RedisChatStore:
-    return RedisChatStore(backend, "test:", clock=clock)
+def store(backend: Redis, clock: Clock) -> ChatStore:
+    return ChatStore(backend, Keys("test:"), clock=clock)
 
 
-async def test_new_chat_gets_defaults_once(store: RedisChatStore) -> None:
+async def test_new_chat_gets_defaults_once(store: ChatStore) -> None:
     assert await store.get_chat(A) is None
     state = await store.ensure_chat(A, "private", None, DEFAULTS)
     assert state.settings == DEFAULTS
@@ -58,7 +53,7 @@ async def test_new_chat_gets_defaults_once(store: RedisChatStore) -> None:
     assert await store.all_chats() == [A]
 
 
-async def test_settings_change(store: RedisChatStore) -> None:
+async def test_settings_change(store: ChatStore) -> None:
     await store.ensure_chat(A, "private", None, DEFAULTS)
     await store.set_setting(A, "language", "zh")
     state = await store.set_setting(A, "max_papers", "20")
@@ -70,7 +65,7 @@ async def test_settings_change(store: RedisChatStore) -> None:
         await store.set_setting(B, "language", "zh")
 
 
-async def test_subscriptions_and_both_indexes(store: RedisChatStore) -> None:
+async def test_subscriptions(store: ChatStore, backend: Redis) -> None:
     await store.ensure_chat(A, "private", None, DEFAULTS)
     await store.ensure_chat(B, "group", "Group", DEFAULTS)
     assert await store.subscribe(A, "cs.CL", 25) is SubscribeResult.ADDED
@@ -78,16 +73,16 @@ async def test_subscriptions_and_both_indexes(store: RedisChatStore) -> None:
     assert await store.subscribe(B, "cs.CL", 25) is SubscribeResult.ADDED
     assert await store.subscribe(A, 'all:"few-shot"', 25) is SubscribeResult.ADDED
     assert await store.topics(A) == ['all:"few-shot"', "cs.CL"]
-    assert await store.chats_for_topic("cs.CL") == {A, B}
+    assert await store.topics(B) == ["cs.CL"]
     assert await store.unsubscribe(A, "cs.CL")
     assert not await store.unsubscribe(A, "cs.CL")
-    assert await store.chats_for_topic("cs.CL") == {B}
+    assert await store.topics(B) == ["cs.CL"]
     assert await store.unsubscribe_all(A) == ['all:"few-shot"']
     assert await store.topics(A) == []
-    assert await store.chats_for_topic('all:"few-shot"') == set()
+    assert not [k for k in await backend.keys("*") if ":topic:" in k]  # no reverse index is kept
 
 
-async def test_topic_limit_holds_under_concurrency(store: RedisChatStore) -> None:
+async def test_topic_limit_holds_under_concurrency(store: ChatStore) -> None:
     await store.ensure_chat(A, "private", None, DEFAULTS)
     results = await asyncio.gather(*(store.subscribe(A, f"all:t{i}", 5) for i in range(20)))
     assert results.count(SubscribeResult.ADDED) == 5
@@ -96,7 +91,7 @@ async def test_topic_limit_holds_under_concurrency(store: RedisChatStore) -> Non
 
 
 async def test_deactivate_keeps_subscriptions_and_reactivation_restores(
-    store: RedisChatStore, clock: Clock
+    store: ChatStore, clock: Clock
 ) -> None:
     await store.ensure_chat(A, "private", None, DEFAULTS)
     await store.subscribe(A, "cs.CL", 25)
@@ -114,7 +109,7 @@ async def test_deactivate_keeps_subscriptions_and_reactivation_restores(
     assert state.inactive_reason is None
 
 
-async def test_purge_only_long_inactive_chats(store: RedisChatStore, clock: Clock) -> None:
+async def test_purge_only_long_inactive_chats(store: ChatStore, clock: Clock) -> None:
     await store.ensure_chat(A, "private", None, DEFAULTS)
     await store.ensure_chat(B, "group", None, DEFAULTS)
     await store.subscribe(A, "cs.CL", 25)
@@ -125,11 +120,12 @@ async def test_purge_only_long_inactive_chats(store: RedisChatStore, clock: Cloc
     clock.now += 21 * 86400
     assert await store.purge_inactive(30 * 86400) == [A]
     assert await store.get_chat(A) is None
-    assert await store.chats_for_topic("cs.CL") == {B}
+    assert await store.topics(A) == []
+    assert await store.topics(B) == ["cs.CL"]
     assert await store.all_chats() == [B]
 
 
-async def test_migration_moves_everything_exactly_once(store: RedisChatStore) -> None:
+async def test_migration_moves_everything_exactly_once(store: ChatStore) -> None:
     old, new = ChatRef("telegram", -300), ChatRef("telegram", -1000000000300)
     await store.ensure_chat(old, "group", "Readers", DEFAULTS)
     await store.set_setting(old, "language", "de")
@@ -143,26 +139,50 @@ async def test_migration_moves_everything_exactly_once(store: RedisChatStore) ->
     assert (state.settings.language, state.title) == ("de", "Readers")
     assert await store.topics(new) == ["cs.CL", "math"]
     assert await store.topics(old) == []
-    assert await store.chats_for_topic("cs.CL") == {new}
     assert await store.all_chats() == [new]
     assert not await store.migrate(old, new)
 
 
-async def test_unknown_migration_is_a_no_op(store: RedisChatStore) -> None:
+async def test_unknown_migration_is_a_no_op(store: ChatStore) -> None:
     assert not await store.migrate(A, B)
     assert await store.all_chats() == []
 
 
-async def test_keys_share_one_hash_tag(store: RedisChatStore, backend: Redis) -> None:
+async def test_keys_share_one_hash_tag(store: ChatStore, backend: Redis) -> None:
     await store.ensure_chat(A, "private", None, DEFAULTS)
     await store.subscribe(A, "cs.CL", 25)
     keys = await backend.keys("*")
     assert keys
     assert all("{subs}" in key for key in keys)
-    assert await backend.get(store.schema_key) == "1"
+    assert await backend.get(Keys("test:").schema()) == "2"
 
 
-async def test_many_chats_in_one_read(store: RedisChatStore) -> None:
+async def test_schema_1_data_is_migrated_once(store: ChatStore, backend: Redis) -> None:
+    keys = Keys("test:")
+    # What release 0.1 wrote: schema 1, with a reverse topic → chats index beside the chats.
+    await store.ensure_chat(A, "private", None, DEFAULTS)
+    await store.subscribe(A, "cs.CL", 25)
+    await backend.set(keys.schema(), "1")
+    await backend.sadd("test:{subs}:topic:cs.CL", A.key())
+    await backend.sadd('test:{subs}:topic:all:"few-shot"', B.key())
+    done = await migrate(backend, keys)
+    assert done == ["schema 1 → 2: dropped the reverse topic index (2 key(s))"]
+    assert await backend.get(keys.schema()) == "2"
+    assert not [k for k in await backend.keys("*") if ":topic:" in k]
+    assert await store.topics(A) == ["cs.CL"]  # what users chose is untouched
+    assert await migrate(backend, keys) == []
+
+
+async def test_a_new_store_starts_current_and_newer_data_is_refused(backend: Redis) -> None:
+    keys = Keys("test:")
+    assert await migrate(backend, keys) == []
+    assert await backend.get(keys.schema()) == "2"
+    await backend.set(keys.schema(), "3")
+    with pytest.raises(SchemaError, match="newer than this release"):
+        await migrate(backend, keys)
+
+
+async def test_many_chats_in_one_read(store: ChatStore) -> None:
     await store.ensure_chat(A, "private", None, DEFAULTS)
     states = await store.get_chats([A, B])
     assert states[0] is not None

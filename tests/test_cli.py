@@ -13,7 +13,7 @@ from redis.asyncio import Redis
 from tests.fakes.arxiv_api import FakeArxiv
 from tests.fakes.openai_api import FakeOpenAI
 from tests.fakes.telegram_entities import parse_html
-from tests.redis_server import RedisServer
+from tests.support.redis_server import RedisServer
 
 
 async def run_cli(*args: str, **env: str) -> tuple[int, str, str]:
@@ -131,7 +131,7 @@ async def test_arxiv_errors_exit_1(fake_arxiv: FakeArxiv) -> None:
 
 
 async def test_digest_for_a_topic_on_embedded_defaults(fake_arxiv: FakeArxiv) -> None:
-    from tests.digest_harness import paper
+    from tests.support.digest import paper
 
     for n in range(1, 5):
         fake_arxiv.announce("cs.CL", paper(n, title=f"Paper {n} | with a pipe"))
@@ -158,7 +158,7 @@ async def test_digest_for_a_topic_on_embedded_defaults(fake_arxiv: FakeArxiv) ->
 
 
 async def test_digest_json_and_empty_day(fake_arxiv: FakeArxiv) -> None:
-    from tests.digest_harness import paper
+    from tests.support.digest import paper
 
     env = {
         "ARXIV_API_URL": fake_arxiv.api_url,
@@ -192,8 +192,8 @@ async def test_deliver_now_delivers_every_active_chat(
 ) -> None:
     from bot.app.composition import build_services
     from bot.app.settings import Settings
-    from tests.digest_harness import add_chat, paper
     from tests.fakes.telegram_api import FakeTelegram
+    from tests.support.digest import add_chat, paper
 
     for n in range(1, 4):
         fake_arxiv.announce("cs.CL", paper(n))

@@ -10,18 +10,17 @@ from collections.abc import AsyncIterator
 import pytest
 from redis.asyncio import Redis
 
-from bot.app.composition import Services, build_services
+from bot.app.composition import Pipeline, Services, build_services
 from bot.core.models import ChatKind, ChatRef
-from scheduler.pipeline import Pipeline
 from tests.conftest import SettingsFactory
-from tests.digest_harness import NOON, add_chat, audit, check_invariants, drain, paper, pipeline_for
 from tests.fakes.arxiv_api import FakeArxiv
 from tests.fakes.flaky_transport import FlakyConnector
 from tests.fakes.openai_api import FakeOpenAI
 from tests.fakes.papers import INJECTION
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.telegram_entities import parse_html
-from tests.redis_server import RedisServer
+from tests.support.digest import NOON, add_chat, audit, check_invariants, drain, paper, pipeline_for
+from tests.support.redis_server import RedisServer
 
 
 @pytest.fixture
@@ -217,7 +216,6 @@ async def test_kill_at_a_failpoint_then_restart(
 async def test_migration_between_planning_and_sending(
     services: Services, fake_tg: FakeTelegram, fake_arxiv: FakeArxiv
 ) -> None:
-    from bot.store.lifecycle import chat_migrated
 
     fake_arxiv.announce("cs.CL", paper(1))
     old = await add_chat(services, fake_tg, -7, ["cs.CL"], kind="group")
@@ -226,7 +224,7 @@ async def test_migration_between_planning_and_sending(
     new = ChatRef("telegram", -1000000000007)
     fake_tg.add_chat(new.chat_id, "supergroup", "Upgraded")
     fake_tg.chats[-7].migrated_to = new.chat_id
-    await chat_migrated(services, old, new)  # the service message arrived before the worker ran
+    await services.lifecycle.migrated(old, new)  # the service message arrived before the worker ran
     await drain(pipeline)
     result = await audit(services, fake_tg, [old, new])
     check_invariants(result, max_uncertain=0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import timedelta
@@ -9,16 +10,24 @@ from datetime import timedelta
 import pytest
 from redis.asyncio import Redis
 
-from bot.app.composition import Services, build_services
+from bot.app.composition import Pipeline, Services, build_services
 from bot.core.models import ChatRef
-from scheduler.pipeline import Pipeline
-from scheduler.service import DigestScheduler
 from tests.conftest import SettingsFactory
-from tests.digest_harness import NOON, add_chat, audit, check_invariants, drain, paper, pipeline_for
 from tests.fakes.arxiv_api import FakeArxiv
 from tests.fakes.openai_api import FakeOpenAI
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.telegram_entities import parse_html
+from tests.support.digest import (
+    NOON,
+    add_chat,
+    audit,
+    check_invariants,
+    drain,
+    paper,
+    pipeline_for,
+    scheduler_of,
+)
+from tests.support.telegram import ask, telegram_bot
 
 
 @pytest.fixture
@@ -51,7 +60,7 @@ async def test_clean_run_delivers_each_paper_once_per_chat(
     a = await add_chat(services, fake_tg, 1, ["cs.CL"])
     b = await add_chat(services, fake_tg, 2, ["cs.CL", "cs.LG"])
     c = await add_chat(services, fake_tg, -100003, ['all:"diffusion"'], kind="group")
-    scheduler = DigestScheduler(services, pipeline.planner, clock=lambda: NOON)
+    scheduler = scheduler_of(services, pipeline, clock=lambda: NOON)
     reports = await scheduler.tick()
     assert sorted(r.planned for r in reports) == [1, 6, 9]
     await drain(pipeline)
@@ -82,14 +91,14 @@ async def test_same_day_is_not_planned_twice_and_replacements_never_resent(
 ) -> None:
     announce_day(fake_arxiv)
     await add_chat(services, fake_tg, 1, ["cs.CL"])
-    scheduler = DigestScheduler(services, pipeline.planner, clock=lambda: NOON)
+    scheduler = scheduler_of(services, pipeline, clock=lambda: NOON)
     assert len(await scheduler.tick()) == 1
     assert await scheduler.tick() == []  # the round for 19 Nov is done
     await drain(pipeline)
     sent = len(fake_tg.sent)
     # The next day arXiv re-announces paper 1 as a new version (replace): it is not sent again.
     fake_arxiv.listings = {"cs.CL": [(replace(paper(1), version=2), "replace"), (paper(11), "new")]}
-    later = DigestScheduler(services, pipeline.planner, clock=lambda: NOON + timedelta(days=1))
+    later = scheduler_of(services, pipeline, clock=lambda: NOON + timedelta(days=1))
     await later.tick()
     await drain(pipeline)
     new_messages = fake_tg.sent[sent:]
@@ -135,14 +144,14 @@ async def test_failed_fetch_sends_nothing_and_retries_later(
     announce_day(fake_arxiv)
     await add_chat(services, fake_tg, 1, ["cs.CL"])
     fake_arxiv.rss_mode = mode
-    scheduler = DigestScheduler(services, pipeline.planner, clock=lambda: NOON)
+    scheduler = scheduler_of(services, pipeline, clock=lambda: NOON)
     (report,) = await scheduler.tick()
     assert report.failed_topics
     await drain(pipeline)
     assert fake_tg.sent == []
     assert await scheduler.tick() == []  # not before the retry time
     fake_arxiv.rss_mode = "ok"
-    later = DigestScheduler(services, pipeline.planner, clock=lambda: NOON + timedelta(minutes=16))
+    later = scheduler_of(services, pipeline, clock=lambda: NOON + timedelta(minutes=16))
     (retry,) = await later.tick()
     assert retry.planned == 6
     await drain(pipeline)
@@ -153,7 +162,7 @@ async def test_day_without_announcements_sends_nothing(
     services: Services, pipeline: Pipeline, fake_tg: FakeTelegram, fake_arxiv: FakeArxiv
 ) -> None:
     chat = await add_chat(services, fake_tg, 1, ["cs.CL"])
-    (report,) = await DigestScheduler(services, pipeline.planner, clock=lambda: NOON).tick()
+    (report,) = await scheduler_of(services, pipeline, clock=lambda: NOON).tick()
     assert (report.found, report.planned, report.failed_topics) == (0, 0, {})
     await drain(pipeline)
     assert fake_tg.sent == []
@@ -168,7 +177,7 @@ async def test_paused_and_inactive_chats_are_skipped(
     paused = await add_chat(services, fake_tg, 1, ["cs.CL"], paused=True)
     gone = await add_chat(services, fake_tg, 2, ["cs.CL"])
     await services.chats.set_active(gone, active=False, reason="blocked")
-    assert await DigestScheduler(services, pipeline.planner, clock=lambda: NOON).tick() == []
+    assert await scheduler_of(services, pipeline, clock=lambda: NOON).tick() == []
     assert await services.ledger.entries(paused) == {}
 
 
@@ -177,9 +186,9 @@ async def test_chat_time_and_zone_decide_when(
 ) -> None:
     tokyo = await add_chat(services, fake_tg, 1, ["cs.CL"], time="08:00", timezone="Asia/Tokyo")
     berlin = await add_chat(services, fake_tg, 2, ["cs.CL"], time="18:00", timezone="Europe/Berlin")
-    due_noon = await DigestScheduler(services, pipeline.planner).due_chats(NOON)
+    due_noon = await scheduler_of(services, pipeline).due_chats(NOON)
     assert due_noon == [tokyo]  # 21:00 in Tokyo; 13:00 in Berlin
-    due_evening = await DigestScheduler(services, pipeline.planner).due_chats(NOON + timedelta(hours=5))
+    due_evening = await scheduler_of(services, pipeline).due_chats(NOON + timedelta(hours=5))
     assert due_evening == [berlin]  # 18:00 in Berlin; 02:00 the next day in Tokyo, before its 08:00
 
 
@@ -196,11 +205,9 @@ async def test_two_schedulers_never_plan_the_same_round_twice(
     try:
         one = pipeline_for(services, fake_tg, consumer="a")
         two = pipeline_for(other_services, fake_tg, consumer="b")
-        import asyncio
-
         reports = await asyncio.gather(
-            DigestScheduler(services, one.planner, clock=lambda: NOON).tick(),
-            DigestScheduler(other_services, two.planner, clock=lambda: NOON).tick(),
+            scheduler_of(services, one, clock=lambda: NOON).tick(),
+            scheduler_of(other_services, two, clock=lambda: NOON).tick(),
         )
         planned = [r for batch in reports for r in batch if r.planned]
         assert len(planned) == 5
@@ -215,21 +222,17 @@ async def test_two_schedulers_never_plan_the_same_round_twice(
 async def test_digest_command_delivers_now(
     services: Services, fake_tg: FakeTelegram, fake_arxiv: FakeArxiv
 ) -> None:
-    from bot.app.roles import enable_digest_now
-    from bot.platforms.telegram.adapter import polling
-    from tests.test_subscriptions_e2e import ask
-
+    user = 4242
     announce_day(fake_arxiv)
     pipeline = pipeline_for(services, fake_tg)
-    enable_digest_now(services, pipeline)
-    async with polling(services, poll_timeout=1):
-        assert "follows no topics yet" in await ask(fake_tg, "/digest")
-        await ask(fake_tg, "/subscribe cs.CL")
-        assert "6 new papers are on the way" in await ask(fake_tg, "/digest")
+    async with telegram_bot(services, pipeline=pipeline):
+        assert "follows no topics yet" in await ask(fake_tg, "/digest", user)
+        await ask(fake_tg, "/subscribe cs.CL", user)
+        assert "6 new papers are on the way" in await ask(fake_tg, "/digest", user)
         await drain(pipeline)
-        assert "Nothing new since your last digest" in await ask(fake_tg, "/digest")
-        assert "Nothing new since your last digest" in await ask(fake_tg, "/digest")
-        assert "3 digests this hour already" in await ask(fake_tg, "/digest")
+        assert "Nothing new since your last digest" in await ask(fake_tg, "/digest", user)
+        assert "Nothing new since your last digest" in await ask(fake_tg, "/digest", user)
+        assert "3 digests this hour already" in await ask(fake_tg, "/digest", user)
     digest = [m for m in fake_tg.sent if m.visible_text.startswith("📚 arXiv digest")]
     assert len(digest) == 1
 
@@ -238,14 +241,14 @@ async def test_keyword_lookback_starts_at_the_last_successful_digest(
     services: Services, pipeline: Pipeline, fake_tg: FakeTelegram, fake_arxiv: FakeArxiv
 ) -> None:
     await add_chat(services, fake_tg, 1, ['all:"diffusion"'])
-    await DigestScheduler(services, pipeline.planner, clock=lambda: NOON).tick()
-    await DigestScheduler(services, pipeline.planner, clock=lambda: NOON + timedelta(days=3)).tick()
+    await scheduler_of(services, pipeline, clock=lambda: NOON).tick()
+    await scheduler_of(services, pipeline, clock=lambda: NOON + timedelta(days=3)).tick()
     windows = [
         r["search_query"].split("submittedDate:")[1] for r in fake_arxiv.requests if "search_query" in r
     ]
     # First round: the last day. Next: from the first round's success, not from "yesterday".
     assert windows == ["[202611181200 TO 202611191200]", "[202611191200 TO 202611221200]"]
-    await DigestScheduler(services, pipeline.planner, clock=lambda: NOON + timedelta(days=13)).tick()
+    await scheduler_of(services, pipeline, clock=lambda: NOON + timedelta(days=13)).tick()
     assert fake_arxiv.requests[-1]["search_query"].endswith(
         "[202611251200 TO 202612021200]"
     )  # at most 7 days

@@ -7,17 +7,11 @@ import pytest
 from redis.asyncio import Redis
 
 from bot.core.models import ChatRef
+from bot.store.keys import Keys
 from bot.store.ledger import Ledger
+from tests.support.clock import Clock
 
 CHAT = ChatRef("telegram", 7)
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture(params=["redis-server", "embedded"])
@@ -26,7 +20,7 @@ async def backend(request: pytest.FixtureRequest, redis: Redis) -> Redis:
 
 
 async def test_life_of_an_entry(backend: Redis) -> None:
-    ledger = Ledger(backend, "t:")
+    ledger = Ledger(backend, Keys("t:"))
     assert await ledger.plan(CHAT, "r1", [("p1", "card"), ("p2", "link")]) == ["p1", "p2"]
     assert await ledger.plan(CHAT, "r1", [("p1", "card")]) == ["p1"]  # re-planning the same round
     assert await ledger.plan(CHAT, "r2", [("p1", "card"), ("p3", "row")]) == ["p3"]  # never twice
@@ -45,7 +39,7 @@ async def test_life_of_an_entry(backend: Redis) -> None:
 
 async def test_prune_forgets_only_old_final_entries(backend: Redis) -> None:
     clock = Clock()
-    ledger = Ledger(backend, "t:", clock=clock)
+    ledger = Ledger(backend, Keys("t:"), clock=clock)
     await ledger.plan(CHAT, "r1", [("old", "card"), ("open", "card")])
     await ledger.finish(CHAT, ["old"], "sent")
     clock.now += 61 * 86400
@@ -56,7 +50,7 @@ async def test_prune_forgets_only_old_final_entries(backend: Redis) -> None:
 
 
 async def test_move_keeps_what_the_new_id_has(backend: Redis) -> None:
-    ledger = Ledger(backend, "t:")
+    ledger = Ledger(backend, Keys("t:"))
     new = ChatRef("telegram", -100)
     await ledger.plan(CHAT, "r1", [("p1", "card"), ("p2", "card")])
     await ledger.plan(new, "r9", [("p2", "row")])
@@ -68,7 +62,7 @@ async def test_move_keeps_what_the_new_id_has(backend: Redis) -> None:
 
 async def test_papers_a_dead_planner_left_are_adopted_later(backend: Redis) -> None:
     clock = Clock()
-    ledger = Ledger(backend, "t:", clock=clock)
+    ledger = Ledger(backend, Keys("t:"), clock=clock)
     assert await ledger.plan(CHAT, "forced#1", [("p1", "card")]) == ["p1"]  # then the planner died
     assert await ledger.plan(CHAT, "forced#2", [("p1", "card")]) == []  # it may still be queued
     clock.now += 901

@@ -8,15 +8,9 @@ import fakeredis
 import pytest
 from redis.asyncio import Redis
 
+from bot.store.keys import Keys
 from bot.store.pacing import Pacer
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1_000.0
-
-    def __call__(self) -> float:
-        return self.now
+from tests.support.clock import Clock
 
 
 @pytest.fixture(params=["redis-server", "embedded"])
@@ -26,14 +20,14 @@ async def client(request: pytest.FixtureRequest, redis: Redis) -> Redis:
 
 async def test_slots_are_spaced_for_every_caller(client: Redis) -> None:
     clock = Clock()
-    workers = [Pacer(client, "t:", clock=clock) for _ in range(3)]  # three processes, one Redis
+    workers = [Pacer(client, Keys("t:"), clock=clock) for _ in range(3)]  # three processes, one Redis
     delays = await asyncio.gather(*(w.reserve("global", 0.04) for w in workers for _ in range(10)))
     assert sorted(round(d, 3) for d in delays) == [round(0.04 * i, 3) for i in range(30)]
 
 
 async def test_free_slots_are_not_banked(client: Redis) -> None:
     clock = Clock()
-    pacer = Pacer(client, "t:", clock=clock)
+    pacer = Pacer(client, Keys("t:"), clock=clock)
     assert await pacer.reserve("chat:1", 1.0) == 0
     clock.now += 10  # idle for a while: the next message goes at once, not a burst of ten
     assert await pacer.reserve("chat:1", 1.0) == 0
@@ -42,7 +36,7 @@ async def test_free_slots_are_not_banked(client: Redis) -> None:
 
 async def test_hold_delays_the_next_slot_and_never_shortens(client: Redis) -> None:
     clock = Clock()
-    pacer = Pacer(client, "t:", clock=clock)
+    pacer = Pacer(client, Keys("t:"), clock=clock)
     await pacer.hold("chat:1", 5)
     await pacer.hold("chat:1", 2)  # a shorter retry_after does not cut the first one short
     assert await pacer.reserve("chat:1", 1.0) == pytest.approx(5.0)
@@ -50,6 +44,6 @@ async def test_hold_delays_the_next_slot_and_never_shortens(client: Redis) -> No
 
 
 async def test_zero_interval_means_no_pacing(client: Redis) -> None:
-    pacer = Pacer(client, "t:")
+    pacer = Pacer(client, Keys("t:"))
     assert await pacer.reserve("global", 0) == 0
     assert await client.keys("t:*") == []

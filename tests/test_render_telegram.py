@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 from bot.core.models import TextReply, bold, code, link
 from bot.platforms.telegram import html as telegram_html
 from bot.platforms.telegram.html import MESSAGE_LIMIT, pack, render_cards, render_text, visible_length
-from tests.cards import card
 from tests.fakes.telegram_entities import EntityParseError, parse_html, utf16_len
+from tests.support.cards import card
 
 _pieces = st.text(
     alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=40

@@ -12,10 +12,11 @@ from redis.asyncio import Redis
 
 from bot.app.composition import Services, build_services
 from bot.core.models import ChatRef
-from bot.platforms.telegram.adapter import polling
 from tests.conftest import SettingsFactory
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.telegram_entities import parse_html
+from tests.support.telegram import ask as ask_in
+from tests.support.telegram import telegram_bot
 
 USER = 1001
 ADMIN, MEMBER = 501, 502
@@ -40,16 +41,13 @@ async def tg(services: Services, fake_tg: FakeTelegram) -> AsyncIterator[FakeTel
     group = fake_tg.add_chat(GROUP, "supergroup", "Reading group")
     group.members = {ADMIN: "administrator", MEMBER: "member"}
     fake_tg.add_chat(CHANNEL, "channel", "Papers channel")
-    async with polling(services, poll_timeout=1):
+    async with telegram_bot(services):
         yield fake_tg
 
 
 async def ask(tg: FakeTelegram, text: str, chat_id: int = USER, **kwargs: Any) -> str:
-    """Send `text` and return the visible text of the bot's (first) reply."""
-    before = len([m for m in tg.sent if m.chat_id == chat_id])
-    await tg.push_text(chat_id, text, **kwargs)
-    sent = await tg.wait_for_messages(before + 1, chat_id=chat_id)
-    return sent[before].visible_text
+    """Send `text` (as USER by default) and return the bot's first reply there."""
+    return await ask_in(tg, text, chat_id, **kwargs)
 
 
 async def keyspace(redis: Redis) -> dict[str, Any]:
@@ -268,7 +266,7 @@ async def test_group_migration_moves_subscriptions_once(tg: FakeTelegram, servic
     state = await services.chats.get_chat(new)
     assert state is not None
     assert state.settings.language == "de"
-    assert await services.chats.chats_for_topic("cs.CL") == {new}
+    assert await services.chats.all_chats() == [new]
     assert "cs.CL" in await ask(tg, "/topics", chat_id=new_id, user_id=ADMIN)
 
 
@@ -292,7 +290,7 @@ async def test_state_survives_a_restart(
     for step in ("before", "after"):
         services = build_services(settings)
         try:
-            async with polling(services, poll_timeout=1):
+            async with telegram_bot(services):
                 if step == "before":
                     await ask(fake_tg, "/subscribe cs.CL")
                     await ask(fake_tg, "/settings time 07:15")

@@ -8,19 +8,21 @@ import os
 import signal
 import sys
 from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 import pytest
 from redis.asyncio import Redis
 
 from bot.app.composition import Services, build_services
 from bot.app.logs import setup_logging
-from bot.platforms.telegram.adapter import polling
 from tests.conftest import SettingsFactory
 from tests.fakes.arxiv_api import FakeArxiv
 from tests.fakes.openai_api import FakeOpenAI
 from tests.fakes.telegram_api import BOT_USERNAME, FakeTelegram
 from tests.fakes.telegram_entities import parse_html
-from tests.redis_server import RedisServer
+from tests.support.redis_server import RedisServer
+from tests.support.telegram import ask as ask_in
+from tests.support.telegram import telegram_bot
 
 USER = 1001
 
@@ -38,16 +40,13 @@ async def bot_services(
 
 @pytest.fixture
 async def running(bot_services: Services, fake_tg: FakeTelegram) -> AsyncIterator[FakeTelegram]:
-    async with polling(bot_services, poll_timeout=1):
+    async with telegram_bot(bot_services):
         yield fake_tg
 
 
-async def ask(tg: FakeTelegram, text: str, chat_id: int = USER, **kwargs: object) -> str:
-    """Send `text` as the user and return the visible text of the bot's reply (first message)."""
-    before = len([m for m in tg.sent if m.chat_id == chat_id])
-    await tg.push_text(chat_id, text, **kwargs)  # type: ignore[arg-type]
-    sent = await tg.wait_for_messages(before + 1, chat_id=chat_id)
-    return sent[before].visible_text
+async def ask(tg: FakeTelegram, text: str, chat_id: int = USER, **kwargs: Any) -> str:
+    """Send `text` (as USER by default) and return the bot's first reply there."""
+    return await ask_in(tg, text, chat_id, **kwargs)
 
 
 async def test_summarize_yields_one_valid_html_card(running: FakeTelegram, fake_llm: FakeOpenAI) -> None:
@@ -173,7 +172,7 @@ async def test_too_many_requests_get_slow_down(
         )
     )
     try:
-        async with polling(services, poll_timeout=1):
+        async with telegram_bot(services):
             replies = [await ask(fake_tg, f"/summarize 2402.01349v{i}") for i in range(1, 4)]
             other_user = await ask(fake_tg, "/summarize 2402.01349", chat_id=USER + 1)
     finally:
@@ -209,11 +208,11 @@ async def test_token_never_logged(
     bot_services: Services, fake_tg: FakeTelegram, capsys: pytest.CaptureFixture[str]
 ) -> None:
     setup_logging("DEBUG", bot_services.settings.secrets())
-    async with polling(bot_services, poll_timeout=1):
+    async with telegram_bot(bot_services):
         await ask(fake_tg, "/summarize 2402.01349")
         logging.getLogger("test").error("failed calling %s/getMe", fake_tg.api_url + fake_tg.token)
     err = capsys.readouterr().err
-    assert "Calling Bot API endpoint `sendMessage`" in err  # DEBUG output really was captured
+    assert "Calling Bot API endpoint `getUpdates`" in err  # DEBUG output really was captured
     assert fake_tg.token not in err
     assert fake_tg.token.split(":")[1] not in err
     assert "/bot***/getMe" in err

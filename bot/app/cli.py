@@ -11,7 +11,7 @@ import signal
 import sys
 from collections.abc import Sequence
 
-from bot.app.composition import build_services
+from bot.app.composition import build_platforms, build_services
 from bot.app.logs import setup_logging
 from bot.app.settings import ConfigError, Settings, load_settings
 from bot.arxiv.client import ArxivRejectedError, ArxivUnavailableError, PaperNotFoundError
@@ -21,6 +21,7 @@ from bot.core.codec import card_to_dict
 from bot.core.models import Card
 from bot.core.topics import EXAMPLE_CATEGORY, TopicError, parse_topic
 from bot.platforms.telegram import html as telegram_html
+from bot.store.migrations import migrate
 
 log = logging.getLogger("bot")
 
@@ -128,13 +129,15 @@ async def deliver_command(settings: Settings) -> int:
     """One round for every active chat now; prints the counts."""
     from bot.app.roles import deliver_now  # noqa: PLC0415 - the pipeline is only needed here and in `run`
 
-    if settings.telegram_bot_token is None:
+    platforms = build_platforms(settings)
+    if not platforms:
         print(MISSING_PLATFORM, file=sys.stderr)
         return EXIT_USAGE
     services = build_services(settings)
     lines: list[str] = []
     try:
-        counts = await deliver_now(services, lines)
+        await migrate(services.redis, services.keys)
+        counts = await deliver_now(services, platforms, lines)
     finally:
         await services.aclose()
     print("\n".join(lines))
@@ -145,7 +148,8 @@ async def run_command(settings: Settings, role: str) -> int:
     """Run a role until SIGINT/SIGTERM."""
     if settings.discord_bot_token is not None:
         log.warning("DISCORD_BOT_TOKEN is set, but this release has no Discord adapter yet; ignoring it")
-    if settings.telegram_bot_token is None:
+    platforms = build_platforms(settings)
+    if not platforms:
         print(MISSING_PLATFORM, file=sys.stderr)
         return EXIT_USAGE
     from bot.app.roles import run_roles  # noqa: PLC0415 - PTB and the pipeline are only needed when a bot runs
@@ -156,10 +160,11 @@ async def run_command(settings: Settings, role: str) -> int:
         loop.add_signal_handler(sig, stop.set)
     services = build_services(settings)
     try:
+        await migrate(services.redis, services.keys)
         purged = await services.chats.purge_inactive(settings.chat_retention_days * 86400)
         if purged:
             log.info("Forgot %d chat(s) that removed the bot long ago", len(purged))
-        await run_roles(services, role, stop)
+        await run_roles(services, platforms, role, stop)
     finally:
         await services.aclose()
     return EXIT_OK

@@ -1,9 +1,16 @@
-"""The composition root: builds every service once from Settings and hands them down."""
+"""The composition root: builds every service once from Settings and hands each layer just what it uses.
+
+Nothing below bot.app reads Settings: handlers get CommandServices, the digest classes their collaborators
+and a DigestConfig, platforms their own few values. Adding a platform is a folder under bot/platforms/ and
+one line in `build_platforms`.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import os
+import socket
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import openai
 from redis.asyncio import Redis
@@ -13,40 +20,51 @@ from bot.arxiv.client import ArxivClient
 from bot.arxiv.feed import FeedClient
 from bot.arxiv.papers import PaperService
 from bot.cards.build import CardMaker
+from bot.core.delivery import Messenger, Messengers
 from bot.core.metrics import Metrics
-from bot.core.models import ChatRef
+from bot.core.models import ChatRef, Platform
+from bot.platforms.base import ChatPlatform, Inbound
+from bot.platforms.telegram import TelegramPlatform
 from bot.store.budget import TokenBudget
 from bot.store.cache import SharedCache
-from bot.store.chats import ChatStore, RedisChatStore
-from bot.store.connection import Keys, connect
+from bot.store.chats import ChatStore
+from bot.store.connection import connect
+from bot.store.keys import Keys
 from bot.store.ledger import Ledger
+from bot.store.lifecycle import ChatLifecycle
 from bot.store.limits import RateLimiter
 from bot.store.pacing import Pacer
 from bot.summaries import ExtractiveSummarizer, LlmSummarizer, Summarizer
 from bot.summaries.service import SummaryService
+from handlers.context import CommandConfig, CommandServices, DigestNow
+from scheduler.config import DigestConfig
+from scheduler.discovery import Discovery
+from scheduler.queue import DeliveryQueue
+from scheduler.rounds import RoundPlanner, RoundState
+from scheduler.service import DigestScheduler
+from scheduler.worker import Deliverer
 
 
 @dataclass
 class Services:
-    """Everything handlers and adapters need, built in one place."""
+    """Every shared service, built once; the roles and the CLI hand its parts down."""
 
     settings: Settings
     redis: Redis
     keys: Keys
     summarizer: Summarizer
-    cards: CardMaker
-    summarize_limit: RateLimiter
     chats: ChatStore
-    papers: PaperService
-    summaries: SummaryService
     ledger: Ledger
+    lifecycle: ChatLifecycle
     pacer: Pacer
     arxiv: ArxivClient
     feeds: FeedClient
+    papers: PaperService
+    summaries: SummaryService
+    cards: CardMaker
     metrics: Metrics
+    summarize_limit: RateLimiter
     digest_limit: RateLimiter
-    digest_now: Callable[[ChatRef], Awaitable[int]] | None = None
-    """Plans an on-demand round for a chat and returns the papers planned (set where a pipeline runs)."""
 
     async def aclose(self) -> None:
         """Release network resources."""
@@ -78,7 +96,7 @@ def build_services(settings: Settings, redis: Redis | None = None) -> Services:
     redis = redis if redis is not None else connect(settings.redis_url)
     keys = Keys(settings.redis_key_prefix)
     cache = SharedCache(redis, keys)
-    pacer = Pacer(redis, keys.prefix)
+    pacer = Pacer(redis, keys)
     interval = settings.arxiv_request_interval_seconds
 
     async def arxiv_gate() -> None:
@@ -86,24 +104,181 @@ def build_services(settings: Settings, redis: Redis | None = None) -> Services:
 
     arxiv = ArxivClient(settings.arxiv_api_url, timeout=settings.arxiv_timeout_seconds, gate=arxiv_gate)
     metrics = Metrics()
-    budget = TokenBudget(redis, keys.prefix, settings.llm_daily_token_budget)
+    budget = TokenBudget(redis, keys, settings.llm_daily_token_budget)
     summarizer = build_summarizer(settings, budget, metrics)
-    summaries = SummaryService(cache, keys, summarizer, ttl_seconds=settings.summary_cache_days * 86400)
-    papers = PaperService(cache, keys, arxiv)
+    summaries = SummaryService(
+        cache, keys.summary, summarizer, ttl_seconds=settings.summary_cache_days * 86400
+    )
+    papers = PaperService(cache, keys.paper, arxiv)
+    chats = ChatStore(redis, keys)
+    ledger = Ledger(redis, keys)
     return Services(
         settings=settings,
         redis=redis,
         keys=keys,
         summarizer=summarizer,
-        cards=CardMaker(papers, summaries),
-        summarize_limit=RateLimiter(redis, keys, "summarize", settings.summarize_per_minute),
-        chats=RedisChatStore(redis, settings.redis_key_prefix),
-        papers=papers,
-        summaries=summaries,
-        ledger=Ledger(redis, keys.prefix),
+        chats=chats,
+        ledger=ledger,
+        lifecycle=ChatLifecycle(chats, ledger),
         pacer=pacer,
         arxiv=arxiv,
         feeds=FeedClient(settings.arxiv_rss_url, timeout=settings.arxiv_timeout_seconds, gate=arxiv_gate),
+        papers=papers,
+        summaries=summaries,
+        cards=CardMaker(papers, summaries),
         metrics=metrics,
+        summarize_limit=RateLimiter(redis, keys, "summarize", settings.summarize_per_minute),
         digest_limit=RateLimiter(redis, keys, "digest", settings.digest_per_hour, window=3600),
+    )
+
+
+# ----- platforms ---------------------------------------------------------------------------------
+def build_platforms(settings: Settings) -> list[ChatPlatform]:
+    """Every platform whose token is set (one line per platform)."""
+    platforms: list[ChatPlatform] = []
+    if settings.telegram_bot_token is not None:
+        platforms.append(
+            TelegramPlatform(
+                settings.telegram_bot_token.get_secret_value(),
+                settings.telegram_api_url,
+                send_timeout=settings.telegram_send_timeout_seconds,
+                pool_size=settings.delivery_concurrency,
+            )
+        )
+    return platforms
+
+
+def messengers_of(platforms: list[ChatPlatform]) -> dict[Platform, Messenger]:
+    """The outbound port of each platform, by name."""
+    return {platform.name: platform.messenger for platform in platforms}
+
+
+# ----- the digest pipeline -----------------------------------------------------------------------
+def digest_config(settings: Settings) -> DigestConfig:
+    """The digest's configuration values."""
+    return DigestConfig(
+        lookback_days=settings.lookback_days,
+        fetch_retry_minutes=settings.fetch_retry_minutes,
+        tick_seconds=settings.scheduler_tick_seconds,
+        chat_retention_days=settings.chat_retention_days,
+        ledger_retention_days=settings.ledger_retention_days,
+        delivery_concurrency=settings.delivery_concurrency,
+        chat_interval_seconds=settings.delivery_chat_interval_seconds,
+        group_interval_seconds=settings.delivery_group_interval_seconds,
+        global_rate=settings.delivery_global_rate,
+        claim_idle_seconds=settings.delivery_claim_idle_seconds,
+    )
+
+
+def consumer_name() -> str:
+    """A name unique to this worker process (host and pid)."""
+    return f"{socket.gethostname()}-{os.getpid()}"
+
+
+def build_discovery(services: Services) -> Discovery:
+    """Discovery of new papers on top of the services."""
+    return Discovery(
+        services.feeds,
+        services.arxiv,
+        services.papers,
+        redis=services.redis,
+        keys=services.keys,
+        metrics=services.metrics,
+    )
+
+
+@dataclass
+class Pipeline:
+    """Everything the scheduler and worker roles need."""
+
+    discovery: Discovery
+    queue: DeliveryQueue
+    planner: RoundPlanner
+    deliverer: Deliverer
+    scheduler: DigestScheduler
+    messengers: Messengers
+
+    async def aclose(self) -> None:
+        """Close the platforms' connections."""
+        for messenger in self.messengers.values():
+            await messenger.aclose()
+
+    async def digest_now(self, chat: ChatRef) -> int:
+        """Plan an on-demand round for one chat (/digest); returns how many papers it planned."""
+        now = datetime.now(UTC)
+        await self.planner.prefetch([chat], now)
+        return (await self.planner.plan(chat, now, forced=True)).planned
+
+
+def build_pipeline(
+    services: Services, messengers: Messengers, *, consumer: str | None = None, pacing: bool = True
+) -> Pipeline:
+    """The digest pipeline on top of the services, delivering through the given messengers."""
+    config = digest_config(services.settings)
+    discovery = build_discovery(services)
+    queue = DeliveryQueue(
+        services.redis,
+        services.keys,
+        consumer or consumer_name(),
+        claim_idle_seconds=config.claim_idle_seconds,
+    )
+    planner = RoundPlanner(
+        chats=services.chats,
+        ledger=services.ledger,
+        summaries=services.summaries,
+        discovery=discovery,
+        queue=queue,
+        state=RoundState(services.redis, services.keys),
+        messengers=messengers,
+        metrics=services.metrics,
+        config=config,
+    )
+    deliverer = Deliverer(
+        chats=services.chats,
+        ledger=services.ledger,
+        papers=services.papers,
+        summaries=services.summaries,
+        lifecycle=services.lifecycle,
+        pacer=services.pacer,
+        queue=queue,
+        messengers=messengers,
+        metrics=services.metrics,
+        config=config,
+        pacing=pacing,
+    )
+    scheduler = DigestScheduler(chats=services.chats, ledger=services.ledger, planner=planner, config=config)
+    return Pipeline(discovery, queue, planner, deliverer, scheduler, messengers)
+
+
+# ----- commands ----------------------------------------------------------------------------------
+def command_config(settings: Settings) -> CommandConfig:
+    """The values command logic reads."""
+    return CommandConfig(
+        default_language=settings.default_language,
+        digest_time=settings.digest_time,
+        digest_timezone=settings.digest_timezone,
+        max_topics_per_chat=settings.max_topics_per_chat,
+        summarize_per_minute=settings.summarize_per_minute,
+        digest_per_hour=settings.digest_per_hour,
+    )
+
+
+def command_services(services: Services, digest_now: DigestNow) -> CommandServices:
+    """What handlers use, complete."""
+    return CommandServices(
+        config=command_config(services.settings),
+        chats=services.chats,
+        cards=services.cards,
+        summarize_limit=services.summarize_limit,
+        digest_limit=services.digest_limit,
+        digest_now=digest_now,
+    )
+
+
+def inbound(services: Services, pipeline: Pipeline) -> Inbound:
+    """What platform adapters need to answer updates."""
+    return Inbound(
+        commands=command_services(services, pipeline.digest_now),
+        lifecycle=services.lifecycle,
+        pacer=services.pacer,
     )

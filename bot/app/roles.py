@@ -7,55 +7,29 @@ import contextlib
 import logging
 from datetime import UTC, datetime
 
-from bot.app.composition import Services
-from bot.core.models import ChatRef
-from bot.platforms.telegram.messenger import build_sender
-from scheduler.pipeline import Pipeline, build_pipeline
-from scheduler.service import DigestScheduler
+from bot.app.composition import Services, build_pipeline, inbound, messengers_of
+from bot.platforms.base import ChatPlatform
 
 log = logging.getLogger(__name__)
 
 
-def telegram_pipeline(services: Services, *, pacing: bool = True) -> Pipeline:
-    """The digest pipeline delivering through the Bot API."""
-    settings = services.settings
-    assert settings.telegram_bot_token is not None
-    sender = build_sender(
-        settings.telegram_bot_token.get_secret_value(),
-        settings.telegram_api_url,
-        timeout=settings.telegram_send_timeout_seconds,
-        pool_size=settings.delivery_concurrency,
-    )
-    return build_pipeline(services, sender, pacing=pacing)
-
-
-def enable_digest_now(services: Services, pipeline: Pipeline) -> None:
-    """Let /digest plan on-demand rounds through this process's pipeline."""
-
-    async def digest_now(chat: ChatRef) -> int:
-        now = datetime.now(UTC)
-        await pipeline.planner.prefetch([chat], now)
-        return (await pipeline.planner.plan(chat, now, forced=True)).planned
-
-    services.digest_now = digest_now
-
-
-async def run_roles(services: Services, role: str, stop: asyncio.Event) -> None:
-    """Run one role (or all) until `stop` is set."""
+async def run_roles(
+    services: Services, platforms: list[ChatPlatform], role: str, stop: asyncio.Event
+) -> None:
+    """Run one role (or all) until `stop` is set; bots run for every configured platform."""
     settings = services.settings
     if settings.metrics_port:
         services.metrics.serve(settings.metrics_port)
         log.info("Metrics on :%d/metrics", settings.metrics_port)
-    pipeline = telegram_pipeline(services)
-    enable_digest_now(services, pipeline)
+    pipeline = build_pipeline(services, messengers_of(platforms))
     async with contextlib.AsyncExitStack() as stack:
         stack.push_async_callback(pipeline.aclose)
         if role in {"all", "bot"}:
-            from bot.platforms.telegram.adapter import polling  # noqa: PLC0415 - PTB's Application only where it runs
-
-            await stack.enter_async_context(polling(services))
+            parts = inbound(services, pipeline)
+            for platform in platforms:
+                await stack.enter_async_context(platform.running(parts))
         if role in {"all", "scheduler"}:
-            scheduler = DigestScheduler(services, pipeline.planner).start()
+            scheduler = pipeline.scheduler.start()
             stack.callback(scheduler.shutdown, wait=False)
             log.info("Scheduler ticking every %.0f s", settings.scheduler_tick_seconds)
         if role in {"all", "worker"}:
@@ -70,9 +44,9 @@ async def _finish(task: asyncio.Task[None]) -> None:
         await asyncio.wait_for(task, timeout=5)
 
 
-async def deliver_now(services: Services, out: list[str]) -> dict[str, int]:
+async def deliver_now(services: Services, platforms: list[ChatPlatform], out: list[str]) -> dict[str, int]:
     """Plan a round for every active chat now, deliver it, and return the counts."""
-    pipeline = telegram_pipeline(services)
+    pipeline = build_pipeline(services, messengers_of(platforms))
     now = datetime.now(UTC)
     stored = await services.chats.all_chats()
     states = await services.chats.get_chats(stored)

@@ -7,18 +7,16 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import TextIO
 
-from bot.app.composition import Services
+from bot.app.composition import Services, build_discovery
 from bot.cards import markdown, plain
-from bot.cards.build import build_card
+from bot.cards.build import build_card, link_card
 from bot.cards.layout import format_date
 from bot.core.codec import card_to_dict
 from bot.core.delivery import DigestHeader, DigestMessage
 from bot.core.models import Card
 from bot.core.topics import Topic
 from bot.platforms.telegram.digest import render_digest
-from scheduler.pipeline import build_discovery
 from scheduler.planning import plan_digest
-from scheduler.rounds import link_card
 
 
 def progress_bar(stream: TextIO) -> Callable[[int, int], None]:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from bot.arxiv.client import ArxivClient
 from bot.core.codec import dumps, paper_from_json
 from bot.core.models import Paper
-from bot.store.cache import SharedCache
-from bot.store.connection import Keys
+from bot.core.ports import Cache
 
 PAPER_TTL_SECONDS = 24 * 3600  # a new version can appear; a day-old card is still honest
 
@@ -16,9 +15,9 @@ PAPER_TTL_SECONDS = 24 * 3600  # a new version can appear; a day-old card is sti
 class PaperService:
     """Look up papers by canonical id; concurrent lookups of one id make one arXiv request."""
 
-    def __init__(self, cache: SharedCache, keys: Keys, arxiv: ArxivClient) -> None:
+    def __init__(self, cache: Cache, key: Callable[[str], str], arxiv: ArxivClient) -> None:
         self._cache = cache
-        self._keys = keys
+        self._key = key
         self._arxiv = arxiv
 
     async def get(self, arxiv_id: str) -> Paper:
@@ -27,17 +26,15 @@ class PaperService:
         async def fetch() -> tuple[str, int]:
             return dumps(await self._arxiv.fetch(arxiv_id)), PAPER_TTL_SECONDS
 
-        return paper_from_json(await self._cache.get_or_compute(self._keys.paper(arxiv_id), fetch))
+        return paper_from_json(await self._cache.get_or_compute(self._key(arxiv_id), fetch))
 
     async def put_many(self, papers: Sequence[Paper]) -> None:
         """Cache papers found elsewhere (feeds, searches) so cards need no further lookup."""
-        await self._cache.put_many(
-            {self._keys.paper(p.arxiv_id): dumps(p) for p in papers}, PAPER_TTL_SECONDS
-        )
+        await self._cache.put_many({self._key(p.arxiv_id): dumps(p) for p in papers}, PAPER_TTL_SECONDS)
 
     async def get_many(self, arxiv_ids: Sequence[str]) -> list[Paper]:
         """Papers in the given order: cached ones in one round trip, any that expired looked up."""
-        cached = await self._cache.get_many([self._keys.paper(i) for i in arxiv_ids])
+        cached = await self._cache.get_many([self._key(i) for i in arxiv_ids])
         return [
             paper_from_json(raw) if raw is not None else await self.get(arxiv_id)
             for arxiv_id, raw in zip(arxiv_ids, cached, strict=True)

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import re
 
-from bot.arxiv.papers import PaperService
 from bot.core.models import Card, Paper, Summary
-from bot.summaries.service import SummaryService
+from bot.core.ports import PaperSource, SummarySource
 
 _CODE_HOSTS = r"(?:github\.com|gitlab\.com|bitbucket\.org|codeberg\.org|huggingface\.co|sourceforge\.net)"
 _CODE_URL = re.compile(rf"(?:https?://)?(?:www\.)?{_CODE_HOSTS}/[\w.\-~%/]+", re.IGNORECASE)
@@ -51,10 +50,15 @@ def build_card(paper: Paper, summary: Summary, matched_topics: tuple[str, ...] =
     )
 
 
+def link_card(paper: Paper, language: str) -> Card:
+    """A card carrying only what a link needs (papers beyond max_papers are not summarized)."""
+    return build_card(paper, Summary(tldr="", summary="", takeaways=(), language=language, model="none"))
+
+
 class CardMaker:
     """Paper id + language → card, through the paper and summary caches."""
 
-    def __init__(self, papers: PaperService, summaries: SummaryService) -> None:
+    def __init__(self, papers: PaperSource, summaries: SummarySource) -> None:
         self._papers = papers
         self._summaries = summaries
 

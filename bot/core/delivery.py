@@ -1,13 +1,20 @@
-"""The contract between delivery and a platform: what to send, and what came of it."""
+"""The contract between the digest pipeline, command replies and a platform: what to send, what came of it.
+
+Every platform implements `Messenger` once; everything above it (the worker, the reply path) speaks only
+these types, and one neutral place (bot.store.lifecycle) applies what a `Moved` or `Refused` outcome means.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Protocol
+from typing import Literal, Protocol
 
-from bot.core.models import Card, ChatRef
-from bot.store.ledger import Mode
+from bot.core.models import Card, ChatRef, Platform, Reply
+
+Mode = Literal["card", "row", "link"]
+"""How a paper is shown in a digest: a full card, a compact one-line row, or a bare link."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,11 +28,15 @@ class DigestHeader:
 
 @dataclass(frozen=True, slots=True)
 class DigestMessage:
-    """One message of a digest: an optional header, papers (each as a card, a row or a link), a footer."""
+    """One message of a digest: an optional header, papers (each as a card, a row or a link), a footer.
+
+    `more` is the number of papers beyond max_papers; when it is set, this message carries the
+    "N more papers" line before its first link. Both header and footer are decided at planning time.
+    """
 
     items: tuple[tuple[Card, Mode], ...]
     header: DigestHeader | None = None
-    more: int = 0  # papers beyond max_papers, listed as links in this message
+    more: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,17 +86,30 @@ class Failed:
 Outcome = Sent | Retry | Uncertain | Refused | Moved | Failed
 
 
-class Sender(Protocol):
-    """A platform's way of delivering digest messages."""
+class Messenger(Protocol):
+    """A platform's one outbound port: packs digests, sends digests and replies, classifies outcomes."""
 
-    def pack(self, header: DigestHeader | None, items: list[tuple[Card, Mode]], more: int) -> list[list[int]]:
-        """Group item indexes into messages that fit the platform's limits (header goes first)."""
+    @property
+    def platform(self) -> Platform:
+        """The platform whose chats this messenger reaches."""
         ...
 
-    async def send(self, chat: ChatRef, message: DigestMessage) -> Outcome:
-        """Send one message and classify the result."""
+    def pack(self, header: DigestHeader | None, items: list[tuple[Card, Mode]], more: int) -> list[list[int]]:
+        """Group item indexes into messages that fit the platform's limits (the header goes first)."""
+        ...
+
+    async def send_digest(self, chat: ChatRef, message: DigestMessage) -> Outcome:
+        """Send one digest message and classify the result."""
+        ...
+
+    async def send_reply(self, chat: ChatRef, reply: Reply, reply_to: str | None = None) -> Outcome:
+        """Send a command's reply (answering message `reply_to` when given) and classify the result."""
         ...
 
     async def aclose(self) -> None:
         """Release the platform connection."""
         ...
+
+
+Messengers = Mapping[Platform, Messenger]
+"""The messenger of every configured platform; the pipeline picks one by the chat's platform."""

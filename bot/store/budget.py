@@ -7,18 +7,20 @@ from collections.abc import Callable
 
 from redis.asyncio import Redis
 
+from bot.store.keys import Keys
+
 
 class TokenBudget:
     """Counts tokens per UTC day; `limit` 0 means unlimited."""
 
-    def __init__(self, redis: Redis, prefix: str, limit: int, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, redis: Redis, keys: Keys, limit: int, clock: Callable[[], float] = time.time) -> None:
         self._redis = redis
-        self._prefix = prefix
+        self._keys = keys
         self._limit = limit
         self._clock = clock
 
     def _key(self) -> str:
-        return f"{self._prefix}llm:tokens:{time.strftime('%Y%m%d', time.gmtime(self._clock()))}"
+        return self._keys.llm_tokens(time.strftime("%Y%m%d", time.gmtime(self._clock())))
 
     async def exhausted(self) -> bool:
         """True once today's tokens reached the limit."""

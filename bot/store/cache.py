@@ -10,15 +10,13 @@ from __future__ import annotations
 import asyncio
 import secrets
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 
 from redis.asyncio import Redis
 from redis.exceptions import WatchError
 
-from bot.store.connection import Keys
-
-Compute = Callable[[], Awaitable[tuple[str, int]]]
-"""Produces (value, ttl_seconds)."""
+from bot.core.ports import Compute
+from bot.store.keys import Keys
 
 
 class SharedCache:

@@ -1,4 +1,4 @@
-"""Chats, their settings and subscriptions: the storage contract and its Redis implementation.
+"""Chats, their settings and subscriptions on Redis.
 
 Every change is atomic (WATCH/MULTI), and all subscription keys share one hash tag so the same
 transactions work on Redis Cluster. The data model is documented in docs/data-model.md.
@@ -9,17 +9,18 @@ from __future__ import annotations
 import enum
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
-from typing import Protocol, TypeVar
+from typing import TypeVar
 
 from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline
 from redis.exceptions import WatchError
 
 from bot.core.chat_settings import ChatSettings
-from bot.core.models import ChatKind, ChatRef, Platform
+from bot.core.chats import ChatState
+from bot.core.models import ChatKind, ChatRef
+from bot.store.keys import Keys
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"  # bot.store.migrations brings older data here
 TOMBSTONE_SECONDS = 30 * 86400  # how long a migrated chat's old id remembers where it went
 
 T = TypeVar("T")
@@ -33,116 +34,13 @@ class SubscribeResult(enum.Enum):
     LIMIT = "limit"
 
 
-@dataclass(frozen=True, slots=True)
-class ChatState:
-    """A chat as the bot knows it."""
+class ChatStore:
+    """Chats, settings and subscriptions on Redis (or the embedded Redis-compatible store)."""
 
-    chat: ChatRef
-    kind: ChatKind
-    title: str | None
-    settings: ChatSettings
-    active: bool = True
-    inactive_reason: str | None = None
-    inactive_since: float | None = None
-
-    @property
-    def receives_digests(self) -> bool:
-        """True when a digest should be delivered: the bot can post and the chat did not pause."""
-        return self.active and not self.settings.paused
-
-
-class ChatStore(Protocol):
-    """The storage contract; tests/test_chat_store.py is its suite, run against every backend."""
-
-    async def get_chat(self, chat: ChatRef) -> ChatState | None:
-        """The chat's state, or None if the bot never stored it."""
-        ...
-
-    async def get_chats(self, chats: Sequence[ChatRef]) -> list[ChatState | None]:
-        """Many chats' states in one round trip (None for unknown chats)."""
-        ...
-
-    async def ensure_chat(
-        self, chat: ChatRef, kind: ChatKind, title: str | None, defaults: ChatSettings
-    ) -> ChatState:
-        """The chat's state, created from `defaults` if it is new."""
-        ...
-
-    async def set_setting(self, chat: ChatRef, key: str, value: str) -> ChatState:
-        """Store one canonical setting value (the chat must exist)."""
-        ...
-
-    async def subscribe(self, chat: ChatRef, topic: str, limit: int) -> SubscribeResult:
-        """Add a canonical topic unless present or the chat is at `limit` topics."""
-        ...
-
-    async def unsubscribe(self, chat: ChatRef, topic: str) -> bool:
-        """Remove a topic; False if the chat did not follow it."""
-        ...
-
-    async def unsubscribe_all(self, chat: ChatRef) -> list[str]:
-        """Remove every topic; returns what was removed."""
-        ...
-
-    async def topics(self, chat: ChatRef) -> list[str]:
-        """The chat's topics, sorted."""
-        ...
-
-    async def chats_for_topic(self, topic: str) -> set[ChatRef]:
-        """Chats following a topic."""
-        ...
-
-    async def all_chats(self) -> list[ChatRef]:
-        """Every stored chat."""
-        ...
-
-    async def resolve(self, chat: ChatRef) -> tuple[ChatRef, ChatState | None]:
-        """The chat's current id (itself, or where a migration moved it) and its state."""
-        ...
-
-    async def set_active(self, chat: ChatRef, *, active: bool, reason: str | None = None) -> bool:
-        """Mark whether the bot can post in the chat; True if that changed."""
-        ...
-
-    async def migrate(self, old: ChatRef, new: ChatRef) -> bool:
-        """Move a chat's state to a new id (group → supergroup) exactly once; True if this call did it."""
-        ...
-
-    async def purge_inactive(self, older_than: float, now: float | None = None) -> list[ChatRef]:
-        """Delete chats inactive for more than `older_than` seconds; returns them."""
-        ...
-
-
-class RedisChatStore:
-    """ChatStore on Redis (or the embedded Redis-compatible store)."""
-
-    def __init__(self, redis: Redis, prefix: str, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, redis: Redis, keys: Keys, clock: Callable[[], float] = time.time) -> None:
         self._redis = redis
-        self._base = f"{prefix}{{subs}}:"  # one hash tag: multi-key transactions stay in one cluster slot
+        self._keys = keys
         self._clock = clock
-
-    # ----- keys --------------------------------------------------------------------------------
-    def chat_key(self, chat: ChatRef) -> str:
-        """Hash of one chat's settings and state."""
-        return f"{self._base}chat:{chat.key()}"
-
-    def chat_topics_key(self, chat: ChatRef) -> str:
-        """Set of one chat's canonical topics."""
-        return f"{self._base}chat:{chat.key()}:topics"
-
-    def topic_chats_key(self, topic: str) -> str:
-        """Set of chats following one canonical topic."""
-        return f"{self._base}topic:{topic}"
-
-    @property
-    def chats_key(self) -> str:
-        """Set of every stored chat."""
-        return f"{self._base}chats"
-
-    @property
-    def schema_key(self) -> str:
-        """Schema version of the subscription data."""
-        return f"{self._base}schema"
 
     # ----- helpers -----------------------------------------------------------------------------
     async def _atomic(self, watch: list[str], body: Callable[[Pipeline], Awaitable[T]]) -> T:
@@ -180,7 +78,7 @@ class RedisChatStore:
         )
 
     async def _read(self, chat: ChatRef) -> dict[str, str]:
-        data = await _hgetall(self._redis, self.chat_key(chat))
+        data = await _hgetall(self._redis, self._keys.chat(chat))
         return data if "language" in data else {}
 
     # ----- contract ----------------------------------------------------------------------------
@@ -193,7 +91,7 @@ class RedisChatStore:
         """Many chats' states in one round trip (None for unknown chats)."""
         async with self._redis.pipeline(transaction=False) as pipe:
             for chat in chats:
-                pipe.hgetall(self.chat_key(chat))
+                pipe.hgetall(self._keys.chat(chat))
             replies = await pipe.execute()
         states: list[ChatState | None] = []
         for chat, raw in zip(chats, replies, strict=True):
@@ -205,7 +103,7 @@ class RedisChatStore:
         self, chat: ChatRef, kind: ChatKind, title: str | None, defaults: ChatSettings
     ) -> ChatState:
         """The chat's state, created from `defaults` if it is new."""
-        key = self.chat_key(chat)
+        key = self._keys.chat(chat)
         fields = {
             "kind": kind,
             "language": defaults.language,
@@ -222,8 +120,8 @@ class RedisChatStore:
                 pipe.hsetnx(key, name, value)
             if title:
                 pipe.hset(key, "title", title)
-            pipe.sadd(self.chats_key, chat.key())
-            pipe.setnx(self.schema_key, SCHEMA_VERSION)
+            pipe.sadd(self._keys.chats(), chat.key())
+            pipe.setnx(self._keys.schema(), SCHEMA_VERSION)
             await pipe.execute()
         state = await self.get_chat(chat)
         assert state is not None
@@ -233,14 +131,14 @@ class RedisChatStore:
         """Store one canonical setting value (the chat must exist)."""
         if not await self._read(chat):
             raise KeyError(f"unknown chat {chat.key()}")
-        await self._redis.hset(self.chat_key(chat), key, value)
+        await self._redis.hset(self._keys.chat(chat), key, value)
         state = await self.get_chat(chat)
         assert state is not None
         return state
 
     async def subscribe(self, chat: ChatRef, topic: str, limit: int) -> SubscribeResult:
         """Add a canonical topic unless present or the chat is at `limit` topics."""
-        mine = self.chat_topics_key(chat)
+        mine = self._keys.chat_topics(chat)
 
         async def body(pipe: Pipeline) -> SubscribeResult:
             present = await pipe.sismember(mine, topic)
@@ -251,28 +149,21 @@ class RedisChatStore:
             if count >= limit:
                 return SubscribeResult.LIMIT
             pipe.sadd(mine, topic)
-            pipe.sadd(self.topic_chats_key(topic), chat.key())
             return SubscribeResult.ADDED
 
         return await self._atomic([mine], body)
 
     async def unsubscribe(self, chat: ChatRef, topic: str) -> bool:
         """Remove a topic; False if the chat did not follow it."""
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.srem(self.chat_topics_key(chat), topic)
-            pipe.srem(self.topic_chats_key(topic), chat.key())
-            removed, _ = await pipe.execute()
-        return bool(removed)
+        return bool(await self._redis.srem(self._keys.chat_topics(chat), topic))
 
     async def unsubscribe_all(self, chat: ChatRef) -> list[str]:
         """Remove every topic; returns what was removed."""
-        mine = self.chat_topics_key(chat)
+        mine = self._keys.chat_topics(chat)
 
         async def body(pipe: Pipeline) -> list[str]:
             topics = sorted(await _smembers(pipe, mine))
             pipe.multi()  # type: ignore[no-untyped-call]
-            for topic in topics:
-                pipe.srem(self.topic_chats_key(topic), chat.key())
             pipe.delete(mine)
             return topics
 
@@ -280,29 +171,24 @@ class RedisChatStore:
 
     async def topics(self, chat: ChatRef) -> list[str]:
         """The chat's topics, sorted."""
-        return sorted(await _smembers(self._redis, self.chat_topics_key(chat)))
-
-    async def chats_for_topic(self, topic: str) -> set[ChatRef]:
-        """Chats following a topic."""
-        members = await _smembers(self._redis, self.topic_chats_key(topic))
-        return {parse_chat_key(member) for member in members}
+        return sorted(await _smembers(self._redis, self._keys.chat_topics(chat)))
 
     async def all_chats(self) -> list[ChatRef]:
         """Every stored chat."""
-        members = await _smembers(self._redis, self.chats_key)
+        members = await _smembers(self._redis, self._keys.chats())
         return sorted((parse_chat_key(m) for m in members), key=lambda c: (c.platform, c.chat_id))
 
     async def resolve(self, chat: ChatRef) -> tuple[ChatRef, ChatState | None]:
         """The chat's current id (itself, or where a migration moved it: one hop) and its state."""
-        data = await _hgetall(self._redis, self.chat_key(chat))
+        data = await _hgetall(self._redis, self._keys.chat(chat))
         if "migrated_to" in data and "language" not in data:
             chat = parse_chat_key(data["migrated_to"])
-            data = await _hgetall(self._redis, self.chat_key(chat))
+            data = await _hgetall(self._redis, self._keys.chat(chat))
         return chat, (self._state(chat, data) if "language" in data else None)
 
     async def set_active(self, chat: ChatRef, *, active: bool, reason: str | None = None) -> bool:
         """Mark whether the bot can post in the chat; True if that changed."""
-        key = self.chat_key(chat)
+        key = self._keys.chat(chat)
 
         async def body(pipe: Pipeline) -> bool:
             data = await _hgetall(pipe, key)
@@ -327,8 +213,8 @@ class RedisChatStore:
 
     async def migrate(self, old: ChatRef, new: ChatRef) -> bool:
         """Move a chat's state to a new id (group → supergroup) exactly once; True if this call did it."""
-        old_key, old_topics = self.chat_key(old), self.chat_topics_key(old)
-        new_key, new_topics = self.chat_key(new), self.chat_topics_key(new)
+        old_key, old_topics = self._keys.chat(old), self._keys.chat_topics(old)
+        new_key, new_topics = self._keys.chat(new), self._keys.chat_topics(new)
 
         async def body(pipe: Pipeline) -> bool:
             data = await _hgetall(pipe, old_key)
@@ -340,13 +226,11 @@ class RedisChatStore:
                 pipe.hsetnx(new_key, name, value)  # a state the new id already has wins
             for topic in topics:
                 pipe.sadd(new_topics, topic)
-                pipe.srem(self.topic_chats_key(topic), old.key())
-                pipe.sadd(self.topic_chats_key(topic), new.key())
             pipe.delete(old_topics, old_key)
             pipe.hset(old_key, "migrated_to", new.key())
             pipe.expire(old_key, TOMBSTONE_SECONDS)
-            pipe.srem(self.chats_key, old.key())
-            pipe.sadd(self.chats_key, new.key())
+            pipe.srem(self._keys.chats(), old.key())
+            pipe.sadd(self._keys.chats(), new.key())
             return True
 
         return await self._atomic([old_key, old_topics, new_key, new_topics], body)
@@ -359,21 +243,18 @@ class RedisChatStore:
             state = await self.get_chat(chat)
             if state is None or state.active or state.inactive_since is None or state.inactive_since > cutoff:
                 continue
-            key = self.chat_key(chat)
+            key = self._keys.chat(chat)
 
             async def body(pipe: Pipeline, chat: ChatRef = chat, key: str = key) -> bool:
                 data = await _hgetall(pipe, key)
-                topics = await _smembers(pipe, self.chat_topics_key(chat))
                 pipe.multi()  # type: ignore[no-untyped-call]
                 if data.get("active", "1") == "1":
                     return False  # re-added meanwhile
-                for topic in topics:
-                    pipe.srem(self.topic_chats_key(topic), chat.key())
-                pipe.delete(key, self.chat_topics_key(chat))
-                pipe.srem(self.chats_key, chat.key())
+                pipe.delete(key, self._keys.chat_topics(chat))
+                pipe.srem(self._keys.chats(), chat.key())
                 return True
 
-            if await self._atomic([key, self.chat_topics_key(chat)], body):
+            if await self._atomic([key, self._keys.chat_topics(chat)], body):
                 purged.append(chat)
         return purged
 
@@ -395,14 +276,3 @@ def parse_chat_key(text: str) -> ChatRef:
     if platform not in {"telegram", "discord", "cli"}:
         raise ValueError(f"bad chat key {text!r}")
     return ChatRef(platform, int(chat_id))  # type: ignore[arg-type]
-
-
-__all__ = [
-    "ChatKind",
-    "ChatState",
-    "ChatStore",
-    "Platform",
-    "RedisChatStore",
-    "SubscribeResult",
-    "parse_chat_key",
-]

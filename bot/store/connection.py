@@ -1,4 +1,8 @@
-"""The Redis connection (real, or embedded in-process) and the naming of every key."""
+"""The Redis connection: a real server when REDIS_URL is set, else an embedded in-process store.
+
+The Redis API is the storage contract: every store class speaks it, and the embedded backend is
+fakeredis (with Lua), so the same code and the same contract tests run on both.
+"""
 
 from __future__ import annotations
 
@@ -29,26 +33,3 @@ def connect(redis_url: str | None) -> Redis:
     log.warning("REDIS_URL is not set: using an embedded in-process store; nothing will persist")
     client: Redis = fakeredis.FakeAsyncRedis(decode_responses=True)
     return client
-
-
-class Keys:
-    """Every Redis key the bot uses, under one configurable prefix (documented in docs/data-model.md)."""
-
-    def __init__(self, prefix: str) -> None:
-        self.prefix = prefix
-
-    def paper(self, arxiv_id: str) -> str:
-        """JSON metadata of one paper."""
-        return f"{self.prefix}paper:{arxiv_id}"
-
-    def summary(self, arxiv_id: str, language: str, model: str, prompt_version: str) -> str:
-        """JSON summary of one paper in one language by one model and prompt."""
-        return f"{self.prefix}summary:{arxiv_id}:{language}:{model}:{prompt_version}"
-
-    def lock(self, key: str) -> str:
-        """A short-lived lock guarding the computation of `key` across processes."""
-        return f"{key}:lock"
-
-    def rate(self, action: str, who: str, window: int) -> str:
-        """A counter of `action` by `who` in one fixed time window."""
-        return f"{self.prefix}rate:{action}:{who}:{window}"

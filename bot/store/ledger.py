@@ -14,10 +14,11 @@ from typing import Literal
 
 from redis.asyncio import Redis
 
+from bot.core.delivery import Mode
 from bot.core.models import ChatRef
+from bot.store.keys import Keys
 
 State = Literal["planned", "inflight", "sent", "failed", "uncertain"]
-Mode = Literal["card", "row", "link"]
 FINAL_STATES = frozenset({"sent", "failed", "uncertain"})
 STALE_PLAN_SECONDS = 900.0  # a paper planned this long ago and never claimed lost its planner
 _SEP = "|"
@@ -103,17 +104,17 @@ class Entry:
 class Ledger:
     """Ledger operations on Redis."""
 
-    def __init__(self, redis: Redis, prefix: str, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, redis: Redis, keys: Keys, clock: Callable[[], float] = time.time) -> None:
         self._redis = redis
-        self._prefix = prefix
+        self._keys = keys
         self._clock = clock
         self._plan = redis.register_script(_PLAN)
         self._claim = redis.register_script(_CLAIM)
         self._finish = redis.register_script(_FINISH)
 
     def key(self, chat: ChatRef) -> str:
-        """The chat's ledger hash (its own hash tag, so each chat's ledger may live on any node)."""
-        return f"{self._prefix}{{chat:{chat.key()}}}:ledger"
+        """The chat's ledger hash."""
+        return self._keys.ledger(chat)
 
     async def plan(
         self,

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from redis.asyncio import Redis
 
-from bot.store.connection import Keys
+from bot.store.keys import Keys
 
 
 @dataclass(frozen=True, slots=True)

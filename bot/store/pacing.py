@@ -12,6 +12,8 @@ from collections.abc import Awaitable, Callable
 
 from redis.asyncio import Redis
 
+from bot.store.keys import Keys
+
 # KEYS[1] = slot key; ARGV = now_ms, interval_ms, not_before_ms. Returns the reserved slot (ms).
 _RESERVE = """
 local now = tonumber(ARGV[1])
@@ -40,29 +42,26 @@ class Pacer:
     def __init__(
         self,
         redis: Redis,
-        prefix: str,
+        keys: Keys,
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self._redis = redis
-        self._prefix = prefix
+        self._keys = keys
         self._clock = clock
         self._sleep = sleep
         self._reserve = redis.register_script(_RESERVE)
         self._hold = redis.register_script(_HOLD)
-
-    def _key(self, name: str) -> str:
-        return f"{self._prefix}pace:{name}"
 
     async def reserve(self, name: str, interval: float) -> float:
         """Reserve the next slot of `name` (respecting any hold on it); returns seconds to wait."""
         if interval <= 0:
             return 0.0
         now_ms = int(self._clock() * 1000)
-        held = await self._redis.get(self._key(name) + ":hold")
+        held = await self._redis.get(self._keys.pace_hold(name))
         not_before = int(held) if held is not None else 0
         slot = int(
-            await self._reserve(keys=[self._key(name)], args=[now_ms, int(interval * 1000), not_before])
+            await self._reserve(keys=[self._keys.pace(name)], args=[now_ms, int(interval * 1000), not_before])
         )
         return max(0.0, (slot - now_ms) / 1000)
 
@@ -75,4 +74,4 @@ class Pacer:
     async def hold(self, name: str, seconds: float) -> None:
         """Block `name` for `seconds` from now (e.g. after a 429 with retry_after)."""
         now_ms = int(self._clock() * 1000)
-        await self._hold(keys=[self._key(name) + ":hold"], args=[now_ms + int(seconds * 1000), now_ms])
+        await self._hold(keys=[self._keys.pace_hold(name)], args=[now_ms + int(seconds * 1000), now_ms])

@@ -10,7 +10,7 @@ import openai
 
 from bot.core.metrics import Metrics
 from bot.core.models import Paper, Summary
-from bot.store.budget import TokenBudget
+from bot.core.ports import TokenBudget
 from bot.summaries.extractive import ExtractiveSummarizer
 from bot.summaries.prompt import (
     PROMPT_VERSION,

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from bot.core.codec import dumps, summary_from_json
 from bot.core.models import Paper, Summary
-from bot.store.cache import SharedCache
-from bot.store.connection import Keys
-from bot.summaries import Summarizer
+from bot.core.ports import Cache
+from bot.summaries.base import Summarizer
+
+SummaryKey = Callable[[str, str, str, str], str]
+"""(paper id, language, model, prompt version) → cache key."""
 
 FALLBACK_TTL_SECONDS = 15 * 60  # retry the model soon after a failure, but not on every request
 
@@ -16,16 +18,16 @@ FALLBACK_TTL_SECONDS = 15 * 60  # retry the model soon after a failure, but not 
 class SummaryService:
     """The one way to get a summary: from the cache, or from the summarizer exactly once."""
 
-    def __init__(self, cache: SharedCache, keys: Keys, summarizer: Summarizer, ttl_seconds: int) -> None:
+    def __init__(self, cache: Cache, key: SummaryKey, summarizer: Summarizer, ttl_seconds: int) -> None:
         self._cache = cache
-        self._keys = keys
+        self._key = key
         self._summarizer = summarizer
         self._ttl = ttl_seconds
 
     def key(self, arxiv_id: str, language: str) -> str:
         """The cache key of a paper's summary in a language."""
         s = self._summarizer
-        return self._keys.summary(arxiv_id, language, s.model, s.prompt_version)
+        return self._key(arxiv_id, language, s.model, s.prompt_version)
 
     async def get(self, paper: Paper, language: str) -> Summary:
         """The paper's summary in `language`; never raises for an LLM failure (falls back)."""

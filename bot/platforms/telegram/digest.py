@@ -5,10 +5,9 @@ from __future__ import annotations
 from functools import lru_cache
 
 from bot.cards.layout import clean, format_date
-from bot.core.delivery import DigestHeader, DigestMessage
+from bot.core.delivery import DigestHeader, DigestMessage, Mode
 from bot.core.models import Card
 from bot.platforms.telegram.html import MESSAGE_LIMIT, card_blocks, escape, pack, visible_length
-from bot.store.ledger import Mode
 
 SEPARATOR = 2  # visible length of the blank line between blocks
 

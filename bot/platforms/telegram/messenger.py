@@ -1,16 +1,19 @@
-"""Sending digest messages to the Bot API, and classifying each outcome for the ledger.
+"""Telegram's one outbound port: digest messages, command replies, edits and "typing…", over the Bot API.
 
-Delivery talks to the Bot API directly (JSON over one pooled aiohttp session) rather than through
-python-telegram-bot: it needs nothing but sendMessage, and PTB's per-request form encoding over httpx
-costs several milliseconds of CPU per message (measured: ~400 vs ~2,500 requests per CPU-second) — the
-difference between hundreds and thousands of messages a second. The interactive bot keeps using PTB.
+Everything goes out as JSON over one pooled aiohttp session rather than through python-telegram-bot:
+sending needs only a few methods, and PTB's per-request form encoding over httpx costs several
+milliseconds of CPU per message (measured: ~400 vs ~2,500 requests per CPU-second) — the difference
+between hundreds and thousands of messages a second. PTB still receives updates and asks questions
+(getChatMember, setMyCommands) in the adapter.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
-from collections.abc import Callable
-from typing import Any
+from collections.abc import AsyncIterator, Callable
+from typing import Any, Literal
 
 import aiohttp
 
@@ -18,6 +21,7 @@ from bot.core.delivery import (
     DigestHeader,
     DigestMessage,
     Failed,
+    Mode,
     Moved,
     Outcome,
     Refused,
@@ -25,18 +29,21 @@ from bot.core.delivery import (
     Sent,
     Uncertain,
 )
-from bot.core.models import Card, ChatRef
+from bot.core.models import Card, CardsReply, ChatRef, Reply, TextReply
+from bot.platforms.telegram import html
 from bot.platforms.telegram.digest import pack_items, render_digest
-from bot.store.ledger import Mode
 
 # Errors raised before a single byte of the request left: resending cannot duplicate anything.
 NOT_SENT = (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError)
+TYPING_REFRESH_SECONDS = 4.5  # Telegram shows "typing…" for about 5 s per chat action
+_NO_PREVIEW = {"is_disabled": True}
 
 
 def classify_answer(status: int, body: dict[str, Any]) -> Outcome:  # noqa: PLR0911 - one answer per case
-    """What a Bot API answer means for the ledger."""
+    """What a Bot API answer means for the ledger and the reply path."""
     if status == 200 and body.get("ok"):
-        return Sent(str(body["result"]["message_id"]))
+        result = body.get("result")
+        return Sent(str(result["message_id"]) if isinstance(result, dict) else "")
     description = str(body.get("description", f"HTTP {status}"))
     parameters = body.get("parameters") or {}
     if "retry_after" in parameters:
@@ -54,8 +61,24 @@ def classify_answer(status: int, body: dict[str, Any]) -> Outcome:  # noqa: PLR0
     return Retry(after=2.0, reason=f"Telegram server error: {description}")
 
 
-class TelegramSender:
-    """The Sender for Telegram chats."""
+def render_reply(reply: Reply) -> list[str]:
+    """The HTML messages that carry a reply."""
+    if isinstance(reply, TextReply):
+        return html.render_text(reply)
+    assert isinstance(reply, CardsReply)
+    return html.render_cards(reply.cards, reply.intro)
+
+
+def keyboard(reply: Reply) -> dict[str, Any] | None:
+    """The reply's buttons as an inline keyboard, one per row, or None."""
+    if not isinstance(reply, TextReply) or not reply.buttons:
+        return None
+    rows = [[{"text": button.label, "callback_data": button.payload}] for button in reply.buttons]
+    return {"inline_keyboard": rows}
+
+
+class TelegramMessenger:
+    """The Messenger for Telegram chats."""
 
     def __init__(
         self,
@@ -65,11 +88,16 @@ class TelegramSender:
         pool_size: int = 64,
         connector: Callable[[], aiohttp.BaseConnector] | None = None,
     ) -> None:
-        self._url = f"{api_url}{token}/sendMessage"
+        self._base = f"{api_url}{token}/"
         self._timeout = aiohttp.ClientTimeout(total=timeout, connect=timeout)
         self._pool_size = pool_size
         self._connector = connector
         self._session: aiohttp.ClientSession | None = None
+
+    @property
+    def platform(self) -> Literal["telegram"]:
+        """Telegram."""
+        return "telegram"
 
     def _client(self) -> aiohttp.ClientSession:
         # Created on first use: a session belongs to the event loop it was made in.
@@ -78,15 +106,70 @@ class TelegramSender:
             self._session = aiohttp.ClientSession(connector=connector, timeout=self._timeout)
         return self._session
 
+    # ----- digests -------------------------------------------------------------------------------
     def pack(self, header: DigestHeader | None, items: list[tuple[Card, Mode]], more: int) -> list[list[int]]:
         """Messages of at most 4096 visible characters."""
         return pack_items(header, items, more)
 
-    async def send(self, chat: ChatRef, message: DigestMessage) -> Outcome:
-        """Send the message (rarely in parts); a failure after a part was accepted is uncertain."""
+    async def send_digest(self, chat: ChatRef, message: DigestMessage) -> Outcome:
+        """Send one digest message (rarely in parts)."""
+        return await self._send_parts(chat, [{"text": text} for text in render_digest(message)])
+
+    # ----- replies -------------------------------------------------------------------------------
+    async def send_reply(self, chat: ChatRef, reply: Reply, reply_to: str | None = None) -> Outcome:
+        """Send every message of a reply in order; the first answers `reply_to`, the last carries buttons."""
+        texts = render_reply(reply)
+        parts: list[dict[str, Any]] = [{"text": text} for text in texts]
+        if reply_to is not None:
+            parts[0]["reply_parameters"] = {"message_id": int(reply_to), "allow_sending_without_reply": True}
+        markup = keyboard(reply)
+        if markup is not None:
+            parts[-1]["reply_markup"] = markup
+        return await self._send_parts(chat, parts)
+
+    async def edit_reply(self, chat: ChatRef, message_id: str, reply: TextReply) -> Outcome:
+        """Replace a message's text and buttons (a reply too long for one message is cut to its first)."""
+        payload: dict[str, Any] = {
+            "chat_id": chat.chat_id,
+            "message_id": int(message_id),
+            "text": render_reply(reply)[0],
+            "parse_mode": "HTML",
+            "link_preview_options": _NO_PREVIEW,
+        }
+        markup = keyboard(reply)
+        if markup is not None:
+            payload["reply_markup"] = markup
+        return await self._call("editMessageText", payload)
+
+    @contextlib.asynccontextmanager
+    async def typing(self, chat: ChatRef) -> AsyncIterator[None]:
+        """Show "typing…" in the chat until the block ends (a lost chat action never fails the command)."""
+
+        async def keep_typing() -> None:
+            while True:
+                await self._call("sendChatAction", {"chat_id": chat.chat_id, "action": "typing"})
+                await asyncio.sleep(TYPING_REFRESH_SECONDS)
+
+        task = asyncio.create_task(keep_typing())
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    # ----- the wire ------------------------------------------------------------------------------
+    async def _send_parts(self, chat: ChatRef, parts: list[dict[str, Any]]) -> Outcome:
+        """Send messages in order; a failure after a part was accepted is uncertain (never resent)."""
         first: str | None = None
-        for text in render_digest(message):
-            outcome = await self._send_text(chat.chat_id, text)
+        for part in parts:
+            payload = {
+                "chat_id": chat.chat_id,
+                "parse_mode": "HTML",
+                "link_preview_options": _NO_PREVIEW,
+                **part,
+            }
+            outcome = await self._call("sendMessage", payload)
             if not isinstance(outcome, Sent):
                 if first is not None and not isinstance(outcome, Uncertain):
                     return Uncertain(f"only part of the message was sent ({outcome})")
@@ -94,15 +177,9 @@ class TelegramSender:
             first = first or outcome.message_id
         return Sent(first or "")
 
-    async def _send_text(self, chat_id: int, text: str) -> Outcome:
-        payload = {
-            "chat_id": chat_id,
-            "text": text,
-            "parse_mode": "HTML",
-            "link_preview_options": {"is_disabled": True},
-        }
+    async def _call(self, method: str, payload: dict[str, Any]) -> Outcome:
         try:
-            async with self._client().post(self._url, json=payload) as response:
+            async with self._client().post(self._base + method, json=payload) as response:
                 status, raw = response.status, await response.read()
         except NOT_SENT as exc:
             return Retry(after=1.0, reason=f"connection failed before sending ({type(exc).__name__})")
@@ -123,12 +200,12 @@ class TelegramSender:
             self._session = None
 
 
-def build_sender(
+def build_messenger(
     token: str,
     api_url: str,
     timeout: float,
     pool_size: int = 64,
     connector: Callable[[], aiohttp.BaseConnector] | None = None,
-) -> TelegramSender:
-    """A sender with one pooled HTTP session (`connector` lets tests inject network faults)."""
-    return TelegramSender(api_url, token, timeout, pool_size, connector)
+) -> TelegramMessenger:
+    """A messenger with one pooled HTTP session (`connector` lets tests inject network faults)."""
+    return TelegramMessenger(api_url, token, timeout, pool_size, connector)

@@ -10,12 +10,12 @@ from datetime import UTC, datetime
 
 import aiohttp
 
-from bot.app.composition import Services
+from bot.app.composition import Pipeline, Services, build_pipeline, digest_config
 from bot.core.chat_settings import ChatSettings
 from bot.core.models import ChatKind, ChatRef
-from bot.platforms.telegram.messenger import build_sender
+from bot.platforms.telegram.messenger import build_messenger
 from bot.store.ledger import Entry
-from scheduler.pipeline import Pipeline, build_pipeline
+from scheduler.service import DigestScheduler
 from tests.fakes.papers import FakePaper
 from tests.fakes.telegram_api import FakeTelegram
 
@@ -68,8 +68,21 @@ def pipeline_for(
     connector: Callable[[], aiohttp.BaseConnector] | None = None,
 ) -> Pipeline:
     """The pipeline wired to the fake Bot API."""
-    sender = build_sender(fake.token, fake.api_url, timeout=timeout, connector=connector)
-    return build_pipeline(services, sender, consumer=consumer, pacing=False)
+    messenger = build_messenger(fake.token, fake.api_url, timeout=timeout, connector=connector)
+    return build_pipeline(services, {"telegram": messenger}, consumer=consumer, pacing=False)
+
+
+def scheduler_of(
+    services: Services, pipeline: Pipeline, clock: Callable[[], datetime] = lambda: NOON
+) -> DigestScheduler:
+    """The scheduler of a pipeline, on a clock of the test's choosing (noon by default)."""
+    return DigestScheduler(
+        chats=services.chats,
+        ledger=services.ledger,
+        planner=pipeline.planner,
+        config=digest_config(services.settings),
+        clock=clock,
+    )
 
 
 async def drain(pipeline: Pipeline, rounds: int = 200) -> None:
