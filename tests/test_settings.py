@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.app.settings import ConfigError, Settings, load_settings
+from bot.core.chat_settings import parse_setting
 
 CONTRACT = {
     "TELEGRAM_BOT_TOKEN",
@@ -71,7 +72,7 @@ def test_dotenv_file_is_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     [
         ("DIGEST_TIME", "25:00", "HH:MM"),
         ("DIGEST_TIME", "9am", "HH:MM"),
-        ("DIGEST_TIMEZONE", "Mars/Olympus", "IANA"),
+        ("DIGEST_TIMEZONE", "Mars/Olympus", "a name like Asia/Shanghai"),
         ("DEFAULT_LANGUAGE", "english", "ISO 639-1"),
         ("REDIS_URL", "localhost:6379", "redis://"),
         ("TELEGRAM_API_URL", "ftp://x", "http"),
@@ -94,3 +95,24 @@ def test_every_bad_value_is_reported_at_once(monkeypatch: pytest.MonkeyPatch) ->
         load_settings()
     assert "DIGEST_TIME:" in str(info.value)
     assert "DIGEST_TIMEZONE:" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("name", "key", "value"),
+    [
+        ("DIGEST_TIMEZONE", "timezone", "UTC+8"),
+        ("DIGEST_TIMEZONE", "timezone", "asia/shanghai"),
+        ("DIGEST_TIMEZONE", "timezone", "GMT-03:30"),
+        ("DIGEST_TIME", "time", "8:30"),
+        ("DIGEST_TIME", "time", "08h30"),
+        ("DEFAULT_LANGUAGE", "language", "pt-BR"),
+        ("DEFAULT_LANGUAGE", "language", "ZH"),
+    ],
+)
+def test_defaults_follow_the_same_rule_as_chat_settings(
+    monkeypatch: pytest.MonkeyPatch, name: str, key: str, value: str
+) -> None:
+    """What /settings accepts, the environment accepts, in the same canonical form (and vice versa)."""
+    monkeypatch.setenv(name, value)
+    settings = load_settings()
+    assert getattr(settings, name.lower()) == parse_setting(key, value)[1]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import signal
 import sys
 from collections.abc import AsyncIterator, Iterator
@@ -20,6 +19,7 @@ from tests.fakes.arxiv_api import FakeArxiv
 from tests.fakes.openai_api import FakeOpenAI
 from tests.fakes.telegram_api import BOT_USERNAME, FakeTelegram
 from tests.fakes.telegram_entities import parse_html
+from tests.support.env import subprocess_env
 from tests.support.redis_server import RedisServer
 from tests.support.telegram import ask as ask_in
 from tests.support.telegram import telegram_bot
@@ -233,8 +233,7 @@ async def test_redis_outage_gets_an_apology_and_recovers(
 async def test_python_m_bot_run_serves_and_stops_on_sigterm(
     fake_tg: FakeTelegram, fake_arxiv: FakeArxiv, redis_server: RedisServer
 ) -> None:
-    env = {k: v for k, v in os.environ.items() if k.upper() not in {"OPENAI_API_KEY", "OPENAI_BASE_URL"}}
-    env.update(
+    env = subprocess_env(
         TELEGRAM_BOT_TOKEN=fake_tg.token,
         TELEGRAM_API_URL=fake_tg.api_url,
         REDIS_URL=redis_server.url,

@@ -10,11 +10,12 @@ import re
 import signal
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from bot.app.composition import build_platforms, build_services
 from bot.app.logs import setup_logging
 from bot.app.settings import ConfigError, Settings, load_settings
-from bot.arxiv.client import ArxivRejectedError, ArxivUnavailableError, PaperNotFoundError
+from bot.arxiv.client import ArxivError
 from bot.cards import markdown, plain
 from bot.core.arxiv_ids import EXAMPLE_ID, InvalidArxivIdError, parse_arxiv_id
 from bot.core.codec import card_to_dict
@@ -22,16 +23,30 @@ from bot.core.models import Card
 from bot.core.topics import EXAMPLE_CATEGORY, TopicError, parse_topic
 from bot.platforms.telegram import html as telegram_html
 from bot.store.migrations import migrate
+from handlers.summarize import invalid_id_reply, lookup_failure_reply
 
 log = logging.getLogger("bot")
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
-FORMATS = ("text", "markdown", "html", "json")
+FORMATS = ("text", "markdown", "telegram-html", "json")
+FORMAT_ALIASES = {"html": "telegram-html"}  # the old name of telegram-html, kept for scripts
 ROLES = ("all", "bot", "scheduler", "worker")
 MISSING_PLATFORM = (
     "error: no chat platform is configured. Set TELEGRAM_BOT_TOKEN (from @BotFather) "
     "in the environment or in .env, then run again."
 )
+
+
+def _format_name(text: str) -> str:
+    return FORMAT_ALIASES.get(text, text)
+
+
+_FORMAT_OPTION: dict[str, Any] = {
+    "type": _format_name,
+    "choices": FORMATS,
+    "default": "text",
+    "help": "output format (default text; html is an old name of telegram-html)",
+}
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -42,7 +57,7 @@ def _parser() -> argparse.ArgumentParser:
     summarize.add_argument(
         "--lang", default=None, help="ISO 639-1 language of the card (default DEFAULT_LANGUAGE)"
     )
-    summarize.add_argument("--format", choices=FORMATS, default="text", help="output format (default text)")
+    summarize.add_argument("--format", **_FORMAT_OPTION)
     digest = sub.add_parser("digest", help="print today's digest for a topic")
     digest.add_argument(
         "topic", help=f"an arXiv category or query, e.g. {EXAMPLE_CATEGORY} or '\"few-shot\" AND cat:cs.LG'"
@@ -51,7 +66,7 @@ def _parser() -> argparse.ArgumentParser:
         "--lang", default=None, help="ISO 639-1 language of the cards (default DEFAULT_LANGUAGE)"
     )
     digest.add_argument("--limit", type=int, default=10, help="papers shown as cards, 1-50 (default 10)")
-    digest.add_argument("--format", choices=FORMATS, default="text", help="output format (default text)")
+    digest.add_argument("--format", **_FORMAT_OPTION)
     deliver = sub.add_parser("deliver", help="plan and deliver one round for every active chat")
     deliver.add_argument("--now", action="store_true", required=True, help="regardless of each chat's time")
     run = sub.add_parser("run", help="run the bot")
@@ -65,7 +80,7 @@ def render_card(card: Card, fmt: str) -> str:
         return json.dumps(card_to_dict(card), ensure_ascii=False, indent=2)
     if fmt == "markdown":
         return markdown.render_card(card)
-    if fmt == "html":
+    if fmt == "telegram-html":
         return "\n\n".join(telegram_html.render_cards([card]))
     return plain.render_card(card)
 
@@ -75,19 +90,13 @@ async def summarize_command(settings: Settings, paper: str, language: str, fmt: 
     try:
         arxiv_id = parse_arxiv_id(paper)
     except InvalidArxivIdError as exc:
-        print(f"error: {exc.reason}: {paper!r}. Try an id like {EXAMPLE_ID}.", file=sys.stderr)
+        print(f"error: {invalid_id_reply(exc).plain_text()}", file=sys.stderr)
         return EXIT_USAGE
     services = build_services(settings)
     try:
         card = await services.cards.card(arxiv_id.id, language)
-    except PaperNotFoundError:
-        print(f"error: arXiv has no paper {arxiv_id.id}", file=sys.stderr)
-        return EXIT_FAILURE
-    except ArxivRejectedError:
-        print(f"error: arXiv rejected {arxiv_id.id} as a malformed id", file=sys.stderr)
-        return EXIT_FAILURE
-    except ArxivUnavailableError as exc:
-        print(f"error: arXiv is unavailable ({exc}); try again later", file=sys.stderr)
+    except ArxivError as exc:  # the same words the chat gets
+        print(f"error: {lookup_failure_reply(arxiv_id.id, exc).plain_text()}", file=sys.stderr)
         return EXIT_FAILURE
     finally:
         await services.aclose()

@@ -6,14 +6,20 @@ Every field's environment name is the upper-cased field name; those names are a 
 
 from __future__ import annotations
 
-import re
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from collections.abc import Callable
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-_TIME_RE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
-_LANG_RE = re.compile(r"^[a-z]{2}$")
+from bot.core.chat_settings import SettingError, parse_language, parse_time, parse_timezone
+
+
+def _chat_setting(parse: Callable[[str], str], value: str) -> str:
+    """A default for a chat setting, validated and made canonical exactly as `/settings` does it."""
+    try:
+        return parse(value)
+    except SettingError as exc:
+        raise ValueError(str(exc)) from None
 
 
 class Settings(BaseSettings):
@@ -108,27 +114,17 @@ class Settings(BaseSettings):
     @field_validator("default_language")
     @classmethod
     def _language(cls, value: str) -> str:
-        value = value.strip().lower()
-        if not _LANG_RE.match(value):
-            raise ValueError(f"expected a two-letter ISO 639-1 code such as 'en' or 'zh', got {value!r}")
-        return value
+        return _chat_setting(parse_language, value)
 
     @field_validator("digest_time")
     @classmethod
     def _time(cls, value: str) -> str:
-        value = value.strip()
-        if not _TIME_RE.match(value):
-            raise ValueError(f"expected HH:MM on a 24-hour clock such as '09:00', got {value!r}")
-        return value
+        return _chat_setting(parse_time, value)
 
     @field_validator("digest_timezone")
     @classmethod
     def _timezone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"expected an IANA time zone such as 'Europe/Berlin', got {value!r}") from exc
-        return value
+        return _chat_setting(parse_timezone, value)
 
     @field_validator("log_format")
     @classmethod

@@ -68,7 +68,7 @@ def render(topic: Topic, cards: list[Card], more: list[Card], fmt: str) -> str:
         return markdown.render_daily_page(
             f"arXiv digest — {topic.canonical} — {format_date(today)}", cards, more
         )
-    if fmt == "html":
+    if fmt == "telegram-html":
         header = DigestHeader(today, len(cards) + len(more), (topic.canonical,))
         items = tuple((c, "card") for c in cards) + tuple((c, "link") for c in more)
         return "\n\n".join(render_digest(DigestMessage(items, header, len(more))))  # type: ignore[arg-type]
