@@ -14,6 +14,7 @@ from bot.app.settings import Settings
 from tests.fakes.arxiv_api import FakeArxiv
 from tests.fakes.openai_api import FakeOpenAI
 from tests.fakes.telegram_api import FakeTelegram
+from tests.support.fake_platform import FakePlatform, fake_platform_for
 from tests.support.redis_server import RedisServer
 
 SettingsFactory = Callable[..., Settings]
@@ -124,4 +125,14 @@ async def services(make_settings: SettingsFactory, redis: Redis) -> AsyncIterato
     """Services on the extractive summarizer, real Redis and the fake arXiv."""
     built = build_services(make_settings())
     yield built
+    await built.aclose()
+
+
+@pytest.fixture
+async def platform(
+    make_settings: SettingsFactory, fake_arxiv: FakeArxiv, redis: Redis
+) -> AsyncIterator[FakePlatform]:
+    """The in-process fake platform on real Redis, the fake arXiv (API and feeds) and extractive cards."""
+    built = build_services(make_settings(arxiv_rss_url=fake_arxiv.rss_url))
+    yield fake_platform_for(built)
     await built.aclose()

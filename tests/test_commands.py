@@ -1,0 +1,163 @@
+"""Command logic through the in-process fake platform: every registry entry, no HTTP, milliseconds each.
+
+These run the same handlers the Telegram adapter runs, on real Redis, so they prove the logic is
+platform-neutral; Telegram specifics (HTML, limits, PTB's updates) are tested against the fake Bot API.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from redis.asyncio import Redis
+
+from bot.core.models import CardsReply, ChatKind, ChatRef, TextReply
+from handlers import BUTTONS, COMMANDS
+from handlers.subscriptions import UNSUBSCRIBE_PREFIX
+from tests.fakes.arxiv_api import FakeArxiv
+from tests.support.digest import drain, paper
+from tests.support.fake_platform import FakePlatform, text_of
+
+GROUP = -500
+
+
+async def keyspace(redis: Redis) -> dict[str, Any]:
+    """Every key with its value: bad input and refused users must leave it exactly as it was."""
+    snapshot: dict[str, Any] = {}
+    for key in sorted(str(k) for k in await redis.keys("*")):
+        kind = await redis.type(key)
+        if kind == "hash":
+            snapshot[key] = await redis.hgetall(key)
+        elif kind == "set":
+            snapshot[key] = sorted(await redis.smembers(key))
+        else:
+            snapshot[key] = await redis.get(key)
+    return snapshot
+
+
+@pytest.mark.parametrize("kind", ["private", "group", "channel"])
+@pytest.mark.parametrize("command", [c.name for c in COMMANDS])
+async def test_every_command_answers_in_every_kind_of_chat(
+    platform: FakePlatform, command: str, kind: ChatKind
+) -> None:
+    reply = await platform.send(f"/{command}", chat_id=7, kind=kind, admin=True)
+    assert isinstance(reply, TextReply)  # with no arguments, every command explains itself in words
+    assert len(reply.plain_text()) > 20
+
+
+async def test_subscribe_topics_and_unsubscribe_button(platform: FakePlatform) -> None:
+    assert "Subscribed to cs.CL" in text_of(await platform.send("/subscribe cs.CL"))
+    assert "already follows cs.CL" in text_of(await platform.send("/subscribe cs.cl"))
+    reply = await platform.send("/topics")
+    assert isinstance(reply, TextReply)
+    assert "This chat follows 1 topic" in reply.plain_text()
+    (button,) = reply.buttons
+    assert button.payload.startswith(UNSUBSCRIBE_PREFIX)
+    assert len(button.payload.encode()) <= 64
+    answer = await platform.press(button.payload)
+    assert answer is not None
+    assert answer.notice.startswith("Unsubscribed from cs.CL")
+    assert "follows no topics yet" in text_of(answer.refreshed)
+    again = await platform.press(button.payload)  # pressed twice: a notice, nothing else changes
+    assert again is not None
+    assert again.notice == "That topic was already removed."
+    assert await platform.commands.chats.topics(ChatRef("cli", 1)) == []
+
+
+async def test_unknown_button_payloads_belong_to_no_entry(platform: FakePlatform) -> None:
+    assert await platform.press("no-such-prefix:123") is None
+    assert {entry.prefix for entry in BUTTONS} == {UNSUBSCRIBE_PREFIX}
+
+
+@pytest.mark.parametrize(
+    ("command", "expected"),
+    [
+        ("/subscribe cs.XX", "not an arXiv category"),
+        ("/subscribe cs.CLL", "Did you mean cs.CL"),
+        ("/unsubscribe cs.LG", "doesn't follow cs.LG"),
+        ("/settings timezone Mars/Olympus", "not a time zone"),
+        ("/settings max_papers 0", "from 1 to 50"),
+        ("/settings colour blue", "there is no setting 'colour'"),
+        ("/summarize not-an-id", "couldn't read"),
+        ("/pause", "Digests paused"),
+    ],
+)
+async def test_refused_group_members_and_bad_input_change_nothing(
+    platform: FakePlatform, redis: Redis, command: str, expected: str
+) -> None:
+    await platform.send("/subscribe cs.CL", chat_id=GROUP, kind="group", admin=True)
+    before = await keyspace(redis)
+    bad_input = command.startswith(("/summarize", "/settings ", "/subscribe cs."))
+    # Bad input is explained before anyone's rights are checked; valid changes need an admin.
+    refusal = expected if bad_input else "Only this group's admins can change"
+    unchecked = expected if bad_input else "couldn't check whether you're an admin"
+    refused = await platform.send(command, chat_id=GROUP, kind="group", user_id=2, admin=False)
+    assert refusal in text_of(refused)
+    assert await keyspace(redis) == before
+    failed_check = await platform.send(command, chat_id=GROUP, kind="group", user_id=2, admin="error")
+    assert unchecked in text_of(failed_check)
+    assert await keyspace(redis) == before
+    allowed = await platform.send(command, chat_id=GROUP, kind="group", user_id=3, admin=True)
+    assert expected in text_of(allowed)
+
+
+async def test_channels_are_managed_by_their_posts(platform: FakePlatform) -> None:
+    reply = await platform.send("/subscribe math", chat_id=-900, kind="channel", user_id=None)
+    assert "Subscribed to math" in text_of(reply)
+    state = await platform.commands.chats.get_chat(ChatRef("cli", -900))
+    assert state is not None
+    assert state.kind == "channel"
+
+
+async def test_settings_pause_and_resume(platform: FakePlatform) -> None:
+    await platform.send("/subscribe cs.CL")
+    assert "timezone is now UTC+08:00" in text_of(await platform.send("/settings timezone utc+8"))
+    assert "the next one" in text_of(await platform.send("/settings time 7:05"))
+    shown = text_of(await platform.send("/settings"))
+    assert "time: 07:05" in shown
+    assert "timezone: UTC+08:00" in shown
+    assert "Digests paused" in text_of(await platform.send("/pause"))
+    assert "already paused" in text_of(await platform.send("/pause"))
+    assert "resumed for 1 topic(s), daily at 07:05 (UTC+08:00)" in text_of(await platform.send("/resume"))
+
+
+async def test_private_language_comes_from_the_user(platform: FakePlatform) -> None:
+    await platform.send("/subscribe cs.CL", chat_id=11, language="de")
+    state = await platform.commands.chats.get_chat(ChatRef("cli", 11))
+    assert state is not None
+    assert state.settings.language == "de"
+
+
+async def test_summarize_and_bare_text(platform: FakePlatform, fake_arxiv: FakeArxiv) -> None:
+    reply = await platform.send("/summarize https://arxiv.org/abs/2402.01349v2")
+    assert isinstance(reply, CardsReply)
+    (card,) = reply.cards
+    assert (card.arxiv_id, card.model) == ("2402.01349", "extractive")
+    assert isinstance(await platform.send("arXiv:2402.01349"), CardsReply)  # a bare id in a private chat
+    assert "Send me an arXiv link or id" in text_of(await platform.send("hello there"))
+    assert (
+        await platform.send("hello there", chat_id=GROUP, kind="group") is None
+    )  # groups: bare text ignored
+    assert "arXiv has no paper 2402.99999" in text_of(await platform.send("/summarize 2402.99999"))
+    fake_arxiv.mode = "503"
+    assert "isn't answering right now" in text_of(await platform.send("/summarize 2502.14816"))
+
+
+async def test_digest_now_plans_header_and_footer_once(platform: FakePlatform, fake_arxiv: FakeArxiv) -> None:
+    for n in range(1, 13):
+        fake_arxiv.announce("cs.CL", paper(n))
+    assert "follows no topics yet" in text_of(await platform.send("/digest"))
+    await platform.send("/subscribe cs.CL")
+    await platform.send("/settings max_papers 3")
+    assert "12 new papers are on the way" in text_of(await platform.send("/digest"))
+    await drain(platform.pipeline)
+    messages = [message for _, message in platform.messenger.digests]
+    assert [len(m.items) for m in messages] == [5, 5, 2]
+    assert messages[0].header is not None
+    assert messages[0].header.count == 12
+    assert [m.header is None for m in messages] == [False, True, True]
+    modes = [mode for m in messages for _, mode in m.items]
+    assert modes == ["card"] * 3 + ["link"] * 9
+    assert [m.more for m in messages] == [9, 0, 0]  # the footer sits where the links begin, once
+    assert "Nothing new since your last digest" in text_of(await platform.send("/digest"))
+    assert platform.messenger.replies == []  # handlers return replies; only adapters send them
