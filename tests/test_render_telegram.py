@@ -7,6 +7,7 @@ import html
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.cards.layout import CAP_TITLE, CONTROL_CHARACTERS, clean
 from bot.core.models import TextReply, bold, code, link
 from bot.platforms.telegram import html as telegram_html
 from bot.platforms.telegram.html import MESSAGE_LIMIT, pack, render_cards, render_text, visible_length
@@ -93,9 +94,11 @@ def test_any_card_renders_to_valid_messages(
 )
 def test_text_is_shown_literally(title: str) -> None:
     shown = check_messages(render_cards([card(title=title)]))
-    expected = " ".join(title.split())
-    if expected:
-        assert expected.replace("\u200b", "")[:50] in shown or "…" in shown
+    expected = clean(title, CAP_TITLE)  # control and direction characters dropped, spaces folded
+    assert len(expected) == len(
+        " ".join(CONTROL_CHARACTERS.sub("", title).split())
+    )  # 80 characters are never cut
+    assert expected in shown
 
 
 def test_markup_in_untrusted_fields_is_escaped() -> None:

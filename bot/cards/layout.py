@@ -25,7 +25,7 @@ MAX_TAKEAWAYS = 7
 CAP_ABSTRACT = 2500
 CAP_TOPIC = 100
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 
 LLM_NOTE = "Summary by {model}; it may contain mistakes — check the paper before you rely on it."
 EXTRACTIVE_NOTE = "Extractive summary: sentences taken from the abstract, not written by a model."
@@ -34,7 +34,7 @@ FALLBACK_NOTE = "Extractive summary ({reason}): sentences taken from the abstrac
 
 def clean(text: str, cap: int) -> str:
     """Untrusted text made safe to lay out: no control or direction characters, one line, capped."""
-    return shorten(" ".join(_CONTROL.sub("", text).split()), cap)
+    return shorten(" ".join(CONTROL_CHARACTERS.sub("", text).split()), cap)
 
 
 def authors_line(authors: tuple[str, ...]) -> str:
