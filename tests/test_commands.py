@@ -6,8 +6,6 @@ platform-neutral; Telegram specifics (HTML, limits, PTB's updates) are tested ag
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from redis.asyncio import Redis
 
@@ -17,22 +15,9 @@ from handlers.subscriptions import UNSUBSCRIBE_PREFIX
 from tests.fakes.arxiv_api import FakeArxiv
 from tests.support.digest import drain, paper
 from tests.support.fake_platform import FakePlatform, text_of
+from tests.support.keyspace import keyspace
 
 GROUP = -500
-
-
-async def keyspace(redis: Redis) -> dict[str, Any]:
-    """Every key with its value: bad input and refused users must leave it exactly as it was."""
-    snapshot: dict[str, Any] = {}
-    for key in sorted(str(k) for k in await redis.keys("*")):
-        kind = await redis.type(key)
-        if kind == "hash":
-            snapshot[key] = await redis.hgetall(key)
-        elif kind == "set":
-            snapshot[key] = sorted(await redis.smembers(key))
-        else:
-            snapshot[key] = await redis.get(key)
-    return snapshot
 
 
 @pytest.mark.parametrize("kind", ["private", "group", "channel"])

@@ -15,6 +15,7 @@ from bot.core.models import ChatRef
 from tests.conftest import SettingsFactory
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.telegram_entities import parse_html
+from tests.support.keyspace import keyspace
 from tests.support.telegram import ask as ask_in
 from tests.support.telegram import telegram_bot
 
@@ -48,20 +49,6 @@ async def tg(services: Services, fake_tg: FakeTelegram) -> AsyncIterator[FakeTel
 async def ask(tg: FakeTelegram, text: str, chat_id: int = USER, **kwargs: Any) -> str:
     """Send `text` (as USER by default) and return the bot's first reply there."""
     return await ask_in(tg, text, chat_id, **kwargs)
-
-
-async def keyspace(redis: Redis) -> dict[str, Any]:
-    """Every key with its type and value, to prove bad input changed nothing."""
-    snapshot: dict[str, Any] = {}
-    for key in sorted(str(k) for k in await redis.keys("*")):
-        kind = await redis.type(key)
-        if kind == "hash":
-            snapshot[key] = await redis.hgetall(key)
-        elif kind == "set":
-            snapshot[key] = sorted(await redis.smembers(key))
-        else:
-            snapshot[key] = await redis.get(key)
-    return snapshot
 
 
 async def test_private_chat_full_cycle(tg: FakeTelegram, services: Services) -> None:

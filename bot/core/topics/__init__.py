@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from bot.core.topics.query import Node, Term, TopicError, parse_query, render
-from bot.core.topics.taxonomy import canonical_category, category_name, looks_like_category, suggest
+from bot.core.topics.taxonomy import canonical_category, category_name, looks_like_category, unknown_category
 
 MAX_TOPIC_LENGTH = 200
 EXAMPLE_CATEGORY = "cs.CL"
@@ -38,9 +38,7 @@ class Topic:
 def _category_topic(text: str) -> Topic:
     category = canonical_category(text)
     if category is None:
-        hint = suggest(text)
-        more = f" Did you mean {' or '.join(hint)}?" if hint else " See https://arxiv.org/category_taxonomy"
-        raise TopicError(f"{text.strip()} is not an arXiv category.{more}")
+        raise TopicError(unknown_category(text))
     return Topic("category", category)
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.core.topics.taxonomy import canonical_category, suggest
+from bot.core.topics.taxonomy import canonical_category, unknown_category
 
 FIELDS = ("ti", "abs", "au", "cat", "all")
 OPERATORS = ("AND", "OR", "ANDNOT")
@@ -190,11 +190,7 @@ def _term(field: str, raw: str) -> Term:
     if field == "cat":
         category = canonical_category(value)
         if category is None:
-            hint = suggest(value)
-            more = (
-                f" Did you mean {' or '.join(hint)}?" if hint else " See https://arxiv.org/category_taxonomy"
-            )
-            raise TopicError(f"{value} is not an arXiv category.{more}")
+            raise TopicError(unknown_category(value))
         return Term("cat", category)
     return Term(field, value.lower())
 

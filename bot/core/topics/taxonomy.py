@@ -37,3 +37,10 @@ def suggest(text: str, limit: int = 3) -> list[str]:
     """Known categories closest to a misspelt one."""
     matches = difflib.get_close_matches(text.strip().lower(), list(_BY_LOWER), n=limit, cutoff=0.6)
     return [_BY_LOWER[m] for m in matches]
+
+
+def unknown_category(text: str) -> str:
+    """Why `text` is not a category, with a "did you mean" when a known one is close (one wording)."""
+    hint = suggest(text)
+    more = f" Did you mean {' or '.join(hint)}?" if hint else " See https://arxiv.org/category_taxonomy"
+    return f"{text.strip()} is not an arXiv category.{more}"
