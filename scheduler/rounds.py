@@ -181,6 +181,8 @@ class RoundPlanner:
         """Fetch the feeds every one of these chats needs, before planning them one by one."""
         topics: dict[str, Topic] = {}
         for chat in chats:
+            if chat.platform not in self._messengers:
+                continue  # planned by a process that has that platform
             for topic in self._topics(await self._chats.topics(chat)):
                 topics[topic.canonical] = topic
         await self._discovery.prefetch(list(topics.values()), now)

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import fakeredis
 import pytest
 from redis.asyncio import Redis
 
@@ -36,6 +37,17 @@ async def redis(redis_server: RedisServer) -> AsyncIterator[Redis]:
     await client.flushall()
     yield client
     await client.aclose()
+
+
+@pytest.fixture(params=["redis-server", "embedded"])
+async def backend(request: pytest.FixtureRequest, redis: Redis) -> AsyncIterator[Redis]:
+    """Both storage backends in turn: the private redis-server and the embedded one (the same contract)."""
+    if request.param == "redis-server":
+        yield redis
+        return
+    embedded: Redis = fakeredis.FakeAsyncRedis(decode_responses=True)
+    yield embedded
+    await embedded.aclose()
 
 
 @pytest.fixture(autouse=True)

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
-import fakeredis
 import pytest
 from redis.asyncio import Redis
 
@@ -15,22 +13,10 @@ from bot.store.chats import ChatStore, SubscribeResult
 from bot.store.keys import Keys
 from bot.store.migrations import SchemaError, migrate
 from tests.support.clock import Clock
-from tests.support.redis_server import RedisServer
 
 DEFAULTS = ChatSettings(language="en", time="09:00", timezone="UTC")
 A = ChatRef("telegram", 1)
 B = ChatRef("telegram", -100200)
-
-
-@pytest.fixture(params=["redis-server", "embedded"])
-async def backend(request: pytest.FixtureRequest, redis_server: RedisServer) -> AsyncIterator[Redis]:
-    if request.param == "redis-server":
-        client: Redis = Redis.from_url(redis_server.url, decode_responses=True)
-        await client.flushall()
-    else:
-        client = fakeredis.FakeAsyncRedis(decode_responses=True)
-    yield client
-    await client.aclose()
 
 
 @pytest.fixture

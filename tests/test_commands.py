@@ -6,9 +6,12 @@ platform-neutral; Telegram specifics (HTML, limits, PTB's updates) are tested ag
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from redis.asyncio import Redis
 
+from bot.core.chat_settings import ChatSettings
 from bot.core.models import CardsReply, ChatKind, ChatRef, TextReply
 from handlers import BUTTONS, COMMANDS
 from handlers.subscriptions import UNSUBSCRIBE_PREFIX
@@ -146,3 +149,20 @@ async def test_digest_now_plans_header_and_footer_once(platform: FakePlatform, f
     assert [m.more for m in messages] == [9, 0, 0]  # the footer sits where the links begin, once
     assert "Nothing new since your last digest" in text_of(await platform.send("/digest"))
     assert platform.messenger.replies == []  # handlers return replies; only adapters send them
+
+
+async def test_chats_of_a_platform_without_messenger_are_left_to_another_process(
+    platform: FakePlatform, fake_arxiv: FakeArxiv
+) -> None:
+    fake_arxiv.announce("cs.CL", paper(1))
+    elsewhere = ChatRef("telegram", 77)  # this process has only the `cli` messenger
+    chats = platform.commands.chats
+    await chats.ensure_chat(elsewhere, "private", None, ChatSettings("en", "09:00", "UTC"))
+    await chats.subscribe(elsewhere, "cs.CL", 25)
+    report = await platform.pipeline.planner.plan(elsewhere, datetime.now(UTC), forced=True)
+    assert (report.planned, report.skipped) == (0, "telegram is not configured in this process")
+    assert await platform.pipeline.queue.pending() == 0
+    await platform.send("/subscribe cs.CL")  # a chat this process can reach, on the same topic
+    assert "1 new paper is on the way" in text_of(await platform.send("/digest"))
+    await drain(platform.pipeline)
+    assert [chat for chat, _ in platform.messenger.digests] == [ChatRef("cli", 1)]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import fakeredis
-import pytest
 from redis.asyncio import Redis
 
 from bot.core.models import ChatRef
@@ -12,11 +10,6 @@ from bot.store.ledger import Ledger
 from tests.support.clock import Clock
 
 CHAT = ChatRef("telegram", 7)
-
-
-@pytest.fixture(params=["redis-server", "embedded"])
-async def backend(request: pytest.FixtureRequest, redis: Redis) -> Redis:
-    return redis if request.param == "redis-server" else fakeredis.FakeAsyncRedis(decode_responses=True)
 
 
 async def test_life_of_an_entry(backend: Redis) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 
-import fakeredis
 import pytest
 from redis.asyncio import Redis
 
@@ -13,37 +12,32 @@ from bot.store.pacing import Pacer
 from tests.support.clock import Clock
 
 
-@pytest.fixture(params=["redis-server", "embedded"])
-async def client(request: pytest.FixtureRequest, redis: Redis) -> Redis:
-    return redis if request.param == "redis-server" else fakeredis.FakeAsyncRedis(decode_responses=True)
-
-
-async def test_slots_are_spaced_for_every_caller(client: Redis) -> None:
+async def test_slots_are_spaced_for_every_caller(backend: Redis) -> None:
     clock = Clock()
-    workers = [Pacer(client, Keys("t:"), clock=clock) for _ in range(3)]  # three processes, one Redis
+    workers = [Pacer(backend, Keys("t:"), clock=clock) for _ in range(3)]  # three processes, one Redis
     delays = await asyncio.gather(*(w.reserve("global", 0.04) for w in workers for _ in range(10)))
     assert sorted(round(d, 3) for d in delays) == [round(0.04 * i, 3) for i in range(30)]
 
 
-async def test_free_slots_are_not_banked(client: Redis) -> None:
+async def test_free_slots_are_not_banked(backend: Redis) -> None:
     clock = Clock()
-    pacer = Pacer(client, Keys("t:"), clock=clock)
+    pacer = Pacer(backend, Keys("t:"), clock=clock)
     assert await pacer.reserve("chat:1", 1.0) == 0
     clock.now += 10  # idle for a while: the next message goes at once, not a burst of ten
     assert await pacer.reserve("chat:1", 1.0) == 0
     assert await pacer.reserve("chat:1", 1.0) == pytest.approx(1.0)
 
 
-async def test_hold_delays_the_next_slot_and_never_shortens(client: Redis) -> None:
+async def test_hold_delays_the_next_slot_and_never_shortens(backend: Redis) -> None:
     clock = Clock()
-    pacer = Pacer(client, Keys("t:"), clock=clock)
+    pacer = Pacer(backend, Keys("t:"), clock=clock)
     await pacer.hold("chat:1", 5)
     await pacer.hold("chat:1", 2)  # a shorter retry_after does not cut the first one short
     assert await pacer.reserve("chat:1", 1.0) == pytest.approx(5.0)
     assert await pacer.reserve("chat:2", 1.0) == 0
 
 
-async def test_zero_interval_means_no_pacing(client: Redis) -> None:
-    pacer = Pacer(client, Keys("t:"))
+async def test_zero_interval_means_no_pacing(backend: Redis) -> None:
+    pacer = Pacer(backend, Keys("t:"))
     assert await pacer.reserve("global", 0) == 0
-    assert await client.keys("t:*") == []
+    assert await backend.keys("t:*") == []

@@ -147,7 +147,8 @@ class TelegramMessenger:
 
         async def keep_typing() -> None:
             while True:
-                await self._call("sendChatAction", {"chat_id": chat.chat_id, "action": "typing"})
+                with contextlib.suppress(Exception):  # e.g. the session closing at shutdown
+                    await self._call("sendChatAction", {"chat_id": chat.chat_id, "action": "typing"})
                 await asyncio.sleep(TYPING_REFRESH_SECONDS)
 
         task = asyncio.create_task(keep_typing())
