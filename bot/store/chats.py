@@ -81,7 +81,7 @@ class ChatStore:
         data = await _hgetall(self._redis, self._keys.chat(chat))
         return data if "language" in data else {}
 
-    # ----- contract ----------------------------------------------------------------------------
+    # ----- operations --------------------------------------------------------------------------
     async def get_chat(self, chat: ChatRef) -> ChatState | None:
         """The chat's state, or None if the bot never stored it."""
         data = await self._read(chat)
