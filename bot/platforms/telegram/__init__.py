@@ -20,7 +20,7 @@ class TelegramPlatform:
 
     @property
     def name(self) -> Literal["telegram"]:
-        """telegram."""
+        """The name chats of this platform carry in ChatRef.platform."""
         return "telegram"
 
     @contextlib.asynccontextmanager

@@ -96,7 +96,7 @@ class TelegramMessenger:
 
     @property
     def platform(self) -> Literal["telegram"]:
-        """Telegram."""
+        """The name chats of this platform carry in ChatRef.platform."""
         return "telegram"
 
     def _client(self) -> aiohttp.ClientSession:
