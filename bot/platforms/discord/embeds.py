@@ -1,0 +1,223 @@
+"""Discord rendering: cards as embeds, replies as message content, digests packed within Discord's limits.
+
+Discord counts limits on the raw text (escapes included), so every untrusted field is cleaned and capped
+by the neutral layout, escaped, and then fitted to its limit without ever cutting an escape in half.
+Mentions are never parsed from our messages (`allowed_mentions`), so an abstract cannot ping anyone.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import Any
+
+from bot.cards.layout import card_text, clean, format_date
+from bot.core.delivery import DigestHeader, DigestMessage, Mode
+from bot.core.models import Card, CardsReply, Reply, Span, TextReply
+from bot.core.text import shorten
+
+CONTENT_LIMIT = 2000
+TITLE_LIMIT = 256
+DESCRIPTION_LIMIT = 4096
+FIELD_NAME_LIMIT = 256
+FIELD_VALUE_LIMIT = 1024
+FOOTER_LIMIT = 2048
+EMBEDS_PER_MESSAGE = 10
+EMBED_TOTAL_LIMIT = 6000  # all embeds of one message together
+NO_MENTIONS: dict[str, Any] = {"parse": [], "replied_user": False}
+COLOUR_MODEL = 0xB31B1B  # arXiv red
+COLOUR_EXTRACTIVE = 0x808080  # grey: not written by a model
+
+_MARKDOWN = re.compile(r"([\\*_~`|>#\-\[\]()<@])")
+
+
+def escape(text: str) -> str:
+    """Backslash-escape Discord markdown, link and mention syntax so untrusted text shows literally."""
+    return _MARKDOWN.sub(r"\\\1", text)
+
+
+def fit(text: str, limit: int) -> str:
+    """`text` escaped and shortened (with an ellipsis) until the escaped form fits `limit` characters."""
+    escaped = escape(text)
+    size = len(text)
+    while len(escaped) > limit:
+        size = max(1, min(size - 1, size * limit // len(escaped) - 1))
+        escaped = escape(shorten(text, size))
+    return escaped
+
+
+def _link(label: str, url: str, limit: int = 300) -> str:
+    safe_url = url.replace(")", "%29").replace(" ", "%20")
+    return f"[{fit(label, limit)}]({safe_url})"
+
+
+def embed_length(embed: dict[str, Any]) -> int:
+    """What Discord counts towards the 6,000-character total of a message's embeds."""
+    total = len(embed.get("title", "")) + len(embed.get("description", ""))
+    total += len(embed.get("footer", {}).get("text", "")) + len(embed.get("author", {}).get("name", ""))
+    return total + sum(len(f["name"]) + len(f["value"]) for f in embed.get("fields", []))
+
+
+@lru_cache(maxsize=4096)
+def _card_embed(card: Card) -> tuple[tuple[str, Any], ...]:
+    # Budgets keep the worst case (every field at its cap, all escaped) under the 6,000 total.
+    t = card_text(card)
+    lines = [f"*{fit(t.authors, 300)}*", f"{fit(t.categories, 200)} · {fit(t.dates, 100)}"]
+    if t.translated_title:
+        lines.insert(0, f"**{fit(t.translated_title, 300)}**")
+    if t.comment:
+        lines.append(f"🏛 {fit(t.comment, 300)}")
+    if t.topics:
+        lines.append(f"🔎 Matched: {fit(t.topics, 200)}")
+    lines += ["", f"💡 **TL;DR** {fit(t.tldr, 400)}", "", fit(t.summary, 1200)]
+    fields: list[dict[str, Any]] = []
+    if t.takeaways:
+        share = FIELD_VALUE_LIMIT // len(t.takeaways) - 3
+        value = "\n".join(f"• {fit(item, share)}" for item in t.takeaways)
+        fields.append({"name": "Key takeaways", "value": value, "inline": False})
+    label, abstract = ("Abstract", t.abstract)
+    if t.translated_abstract:
+        label, abstract = t.translated_label, t.translated_abstract
+    fields.append({"name": fit(label, 100), "value": fit(abstract, FIELD_VALUE_LIMIT), "inline": False})
+    links = [_link("arXiv", card.url), _link("PDF", card.pdf_url)]
+    if card.code_url:
+        links.append(_link("Code", card.code_url))
+    fields.append({"name": "Links", "value": " · ".join(links), "inline": False})
+    marker = "⚠️" if card.extractive else "🤖"
+    embed: dict[str, Any] = {
+        "title": fit(t.title, TITLE_LIMIT),
+        "url": card.url,
+        "description": "\n".join(lines),
+        "fields": fields,
+        "footer": {"text": f"{marker} {shorten(t.note, 300)}"},  # footers show text as it is
+        "color": COLOUR_EXTRACTIVE if card.extractive else COLOUR_MODEL,
+    }
+    return tuple(embed.items())
+
+
+def card_embed(card: Card) -> dict[str, Any]:
+    """One card as a Discord embed (memoised: a digest's papers repeat across chats)."""
+    return dict(_card_embed(card))
+
+
+def row_embed(card: Card) -> dict[str, Any]:
+    """A compact row: the title linked, and the one-line TL;DR."""
+    marker = "⚠️ " if card.extractive else ""
+    return {
+        "title": fit(clean(card.title, TITLE_LIMIT), TITLE_LIMIT),
+        "url": card.url,
+        "description": marker + fit(clean(card.tldr, 400), 1000),
+        "color": COLOUR_EXTRACTIVE if card.extractive else COLOUR_MODEL,
+    }
+
+
+def link_line(card: Card) -> str:
+    """A paper beyond max_papers, as one linked line."""
+    return "• " + _link(clean(card.title, 160), card.url, limit=400)
+
+
+def more_title(more: int) -> str:
+    """The heading of the links to papers beyond the chat's max_papers."""
+    noun = "paper" if more == 1 else "papers"
+    return f"📌 {more} more new {noun} (raise the limit with /settings max_papers)"
+
+
+def header_content(header: DigestHeader) -> str:
+    """The digest's first line, as message content."""
+    topics = ", ".join(clean(t, 60) for t in header.topics[:6])
+    if len(header.topics) > 6:
+        topics += f" and {len(header.topics) - 6} more"
+    noun = "paper" if header.count == 1 else "papers"
+    day = f"{header.day:%a} {format_date(header.day)}"
+    return shorten(
+        f"📚 **arXiv digest · {day}**\n{header.count} new {noun} for {escape(topics)}", CONTENT_LIMIT
+    )
+
+
+def _links_embed(lines: list[str], more: int) -> dict[str, Any]:
+    return {"title": more_title(more) if more else "More new papers", "description": "\n".join(lines)}
+
+
+def pack_items(items: Sequence[tuple[Card, Mode]], more: int) -> list[list[int]]:
+    """Item indexes grouped into messages of at most 10 embeds and 6,000 embed characters.
+
+    Cards and rows are an embed each; the links of a message share one embed (≤ 4,096 characters).
+    The header is message content, outside the embed limits.
+    """
+    heading = len(more_title(more))  # the longest heading a links embed can carry
+    groups: list[list[int]] = []
+    current: list[int] = []
+    embeds = chars = link_chars = 0
+    for index, (card, mode) in enumerate(items):
+        if mode == "link":
+            line = len(link_line(card)) + 1
+            opens = link_chars == 0
+            need_embeds, need_chars = int(opens), line + (heading if opens else 0)
+            fits = link_chars + line <= DESCRIPTION_LIMIT
+        else:
+            embed = card_embed(card) if mode == "card" else row_embed(card)
+            line, need_embeds, need_chars, fits = 0, 1, embed_length(embed), True
+        fits = fits and embeds + need_embeds <= EMBEDS_PER_MESSAGE and chars + need_chars <= EMBED_TOTAL_LIMIT
+        if current and not fits:
+            groups.append(current)
+            current, embeds, chars, link_chars = [], 0, 0, 0
+            if mode == "link":
+                need_embeds, need_chars = 1, line + heading
+        current.append(index)
+        embeds, chars, link_chars = embeds + need_embeds, chars + need_chars, link_chars + line
+    if current:
+        groups.append(current)
+    return groups
+
+
+def digest_payload(message: DigestMessage) -> dict[str, Any]:
+    """One digest message as a Discord message body."""
+    embeds: list[dict[str, Any]] = []
+    links: list[str] = []
+    for card, mode in message.items:
+        if mode == "link":
+            links.append(link_line(card))
+        else:
+            embeds.append(card_embed(card) if mode == "card" else row_embed(card))
+    if links:
+        embeds.append(_links_embed(links, message.more))
+    payload: dict[str, Any] = {"embeds": embeds, "allowed_mentions": NO_MENTIONS}
+    if message.header is not None:
+        payload["content"] = header_content(message.header)
+    return payload
+
+
+def render_span(span: Span) -> str:
+    """One styled span as Discord markdown."""
+    if span.style == "code":
+        inner = span.text.replace("`", "'")  # a code span cannot contain its own delimiter
+        return f"`{inner}`"
+    text = escape(span.text)
+    if span.style == "bold":
+        return f"**{text}**"
+    if span.style == "italic":
+        return f"*{text}*"
+    if span.style == "link" and span.url:
+        return _link(span.text, span.url)
+    return text
+
+
+def reply_payloads(reply: Reply) -> list[dict[str, Any]]:
+    """A reply as one or more message bodies: text as content (split between spans), cards as embeds."""
+    if isinstance(reply, CardsReply):
+        intro = reply_payloads(reply.intro) if reply.intro is not None else []
+        cards = [card_embed(card) for card in reply.cards]
+        bodies = [{"embeds": cards[i : i + 1], "allowed_mentions": NO_MENTIONS} for i in range(len(cards))]
+        return intro + bodies
+    assert isinstance(reply, TextReply)
+    contents: list[str] = []
+    current = ""
+    for span in reply.spans:
+        piece = render_span(span if len(span.text) <= CONTENT_LIMIT // 4 else Span(shorten(span.text, 400)))
+        if current and len(current) + len(piece) > CONTENT_LIMIT:
+            contents.append(current)
+            current = ""
+        current += piece
+    contents.append(current or "(empty reply)")
+    return [{"content": c, "allowed_mentions": NO_MENTIONS} for c in contents]
