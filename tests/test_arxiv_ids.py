@@ -10,6 +10,7 @@ from bot.core.arxiv_ids import (
     MAX_INPUT_LENGTH,
     ArxivId,
     InvalidArxivIdError,
+    find_arxiv_id,
     parse_arxiv_id,
     split_versioned_id,
 )
@@ -122,3 +123,32 @@ def test_never_crashes_and_result_is_canonical(text: str) -> None:
     assert len(text.strip()) <= MAX_INPUT_LENGTH
     assert parse_arxiv_id(parsed.id) == ArxivId(parsed.id)  # canonical ids parse to themselves
     assert "v" not in parsed.id.split("/")[-1]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("have you seen https://arxiv.org/abs/2402.01349v2? great paper", ArxivId("2402.01349", 2)),
+        ("pdf: arxiv.org/pdf/2502.14816.pdf and also 2402.01349", ArxivId("2502.14816")),
+        ("old one: hep-th/9901001", ArxivId("hep-th/9901001")),
+        ("cite arXiv:2402.01349", ArxivId("2402.01349")),
+        ("(2402.01349)", ArxivId("2402.01349")),
+        ("version 12024.01349 is not an id", None),
+        ("see example.com/abs/2402.01349", None),
+        ("no id here", None),
+        ("", None),
+    ],
+)
+def test_find_the_first_id_in_a_message(text: str, expected: ArxivId | None) -> None:
+    assert find_arxiv_id(text) == expected
+
+
+@given(
+    st.text(max_size=200),
+    st.sampled_from(["2402.01349", "hep-th/9901001", "https://arxiv.org/abs/2502.14816v3"]),
+)
+def test_an_id_between_spaces_is_always_found(noise: str, link: str) -> None:
+    found = find_arxiv_id(f"{noise} {link} {noise}")
+    assert found is not None
+    before = find_arxiv_id(noise)  # the noise may hold an id of its own, which then comes first
+    assert found == (before or parse_arxiv_id(link))

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from bot.core.topics import MAX_TOPIC_LENGTH, Topic, TopicError, parse_topic
 from bot.core.topics.query import All, Any, Node, Term, Without, normalise, parse_query, render
+from bot.core.topics.taxonomy import complete_category
 from bot.core.topics.taxonomy_data import ARCHIVES, CATEGORIES
 
 
@@ -157,3 +158,18 @@ nodes: st.SearchStrategy[Node] = st.recursive(
 def test_render_then_parse_is_identity_on_normal_forms(node: Node) -> None:
     normal = normalise(node)
     assert parse_query(render(normal)) == normal
+
+
+@pytest.mark.parametrize(
+    ("typed", "first"),
+    [("cs.c", "cs.CC"), ("CS.CL", "cs.CL"), ("language", "cs.CL"), ("astro", "astro-ph"), ("", "astro-ph")],
+)
+def test_category_autocomplete(typed: str, first: str) -> None:
+    choices = complete_category(typed)
+    assert 0 < len(choices) <= 25
+    assert choices[0][0] == first
+    assert all(len(label) <= 100 and label.startswith(code) for code, label in choices)
+
+
+def test_autocomplete_of_nonsense_is_empty() -> None:
+    assert complete_category("zzzz-no-such") == []

@@ -58,6 +58,22 @@ def parse_arxiv_id(text: str) -> ArxivId:
     return ArxivId(f"{match['archive'].lower()}/{match['old']}", version)
 
 
+_FIND_RE = re.compile(
+    rf"(?<![\w./-])(?:(?:https?://)?(?:www\.|export\.)?arxiv\.org/(?:abs|pdf|html)/|arxiv:\s*)?{_BARE}(?![\w/])",
+    re.IGNORECASE,
+)
+
+
+def find_arxiv_id(text: str) -> ArxivId | None:
+    """The first arXiv id or arxiv.org link anywhere in a message (e.g. "see arxiv.org/abs/2402.01349!")."""
+    for match in _FIND_RE.finditer(text):
+        version = int(match["version"]) if match["version"] else None
+        if match["new"]:
+            return ArxivId(match["new"], version)
+        return ArxivId(f"{match['archive'].lower()}/{match['old']}", version)
+    return None
+
+
 def split_versioned_id(versioned: str) -> tuple[str, int]:
     """Split an id as arXiv reports it (``2402.01349v2``) into the id and its version (default 1)."""
     match = re.match(r"^(?P<id>.+?)v(?P<version>\d+)$", versioned)

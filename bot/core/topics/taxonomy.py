@@ -44,3 +44,18 @@ def unknown_category(text: str) -> str:
     hint = suggest(text)
     more = f" Did you mean {' or '.join(hint)}?" if hint else " See https://arxiv.org/category_taxonomy"
     return f"{text.strip()} is not an arXiv category.{more}"
+
+
+def complete_category(typed: str, limit: int = 25) -> list[tuple[str, str]]:
+    """Categories and archives matching what was typed, as (code, "code — name"), best first.
+
+    For autocomplete menus (Discord allows 25 choices): codes starting with the text first, then codes
+    or names containing it; with nothing typed, the archives.
+    """
+    needle = typed.strip().lower()
+    if not needle:
+        return [(code, f"{code} — {name}") for code, name in list(ARCHIVES.items())[:limit]]
+    starts = [c for c in _ALL if c.lower().startswith(needle)]
+    contains = [c for c in _ALL if c not in starts and (needle in c.lower() or needle in _ALL[c].lower())]
+    ranked = sorted(starts, key=lambda c: (len(c), c.lower())) + sorted(contains, key=str.lower)
+    return [(code, f"{code} — {_ALL[code]}"[:100]) for code in ranked[:limit]]
