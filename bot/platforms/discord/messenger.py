@@ -8,7 +8,6 @@ announcement channel, a thread, or a direct-message channel.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any, Literal
 
@@ -23,12 +22,11 @@ from bot.core.delivery import (
     Refused,
     Retry,
     Sent,
-    Uncertain,
 )
 from bot.core.models import Card, ChatRef, Reply
 from bot.platforms.discord.embeds import digest_payload, pack_items, reply_payloads
+from bot.platforms.http import Answer, JsonSession, send_in_order
 
-NOT_SENT = (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError)
 # JSON error codes meaning the bot may not post in this channel any more.
 REFUSING_CODES = {
     10003: "the channel no longer exists",
@@ -70,25 +68,13 @@ class DiscordMessenger:
         connector: Callable[[], aiohttp.BaseConnector] | None = None,
     ) -> None:
         self._api = api_url.rstrip("/")
-        self._headers = {"Authorization": f"Bot {token}", "User-Agent": "arxiv-digest-bot"}
-        self._timeout = aiohttp.ClientTimeout(total=timeout, connect=timeout)
-        self._pool_size = pool_size
-        self._connector = connector
-        self._session: aiohttp.ClientSession | None = None
+        headers = {"Authorization": f"Bot {token}", "User-Agent": "arxiv-digest-bot"}
+        self._http = JsonSession(timeout, pool_size, connector, headers)
 
     @property
     def platform(self) -> Literal["discord"]:
         """The name chats of this platform carry in ChatRef.platform."""
         return "discord"
-
-    def _client(self) -> aiohttp.ClientSession:
-        # Created on first use: a session belongs to the event loop it was made in.
-        if self._session is None:
-            connector = self._connector() if self._connector else aiohttp.TCPConnector(limit=self._pool_size)
-            self._session = aiohttp.ClientSession(
-                connector=connector, timeout=self._timeout, headers=self._headers
-            )
-        return self._session
 
     def pack(self, header: DigestHeader | None, items: list[tuple[Card, Mode]], more: int) -> list[list[int]]:
         """Messages of at most 10 embeds and 6,000 embed characters."""
@@ -108,35 +94,16 @@ class DiscordMessenger:
 
     async def _post(self, chat: ChatRef, bodies: list[dict[str, Any]]) -> Outcome:
         """Post messages in order; a failure after one was accepted is uncertain (never resent)."""
-        first: str | None = None
-        for body in bodies:
-            outcome = await self._call(f"/channels/{chat.chat_id}/messages", body)
-            if not isinstance(outcome, Sent):
-                if first is not None and not isinstance(outcome, Uncertain):
-                    return Uncertain(f"only part of the message was sent ({outcome})")
-                return outcome
-            first = first or outcome.message_id
-        return Sent(first or "")
 
-    async def _call(self, path: str, body: dict[str, Any]) -> Outcome:
-        try:
-            async with self._client().post(self._api + path, json=body) as response:
-                status, raw = response.status, await response.read()
-                retry_header = response.headers.get("Retry-After")
-        except NOT_SENT as exc:
-            return Retry(after=1.0, reason=f"connection failed before sending ({type(exc).__name__})")
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            return Uncertain(f"no answer after sending ({type(exc).__name__})")
-        try:
-            answer = json.loads(raw) if raw else {}
-        except ValueError:
-            if status in {200, 201}:
-                return Uncertain("an unreadable answer to an accepted request")
-            return Retry(after=2.0, reason=f"Discord answered HTTP {status}")
-        return classify_answer(status, answer if isinstance(answer, dict) else {}, retry_header)
+        async def send(body: dict[str, Any]) -> Outcome:
+            url = f"{self._api}/channels/{chat.chat_id}/messages"
+            answer = await self._http.post(url, body, accepted=(200, 201))
+            if not isinstance(answer, Answer):
+                return answer
+            return classify_answer(answer.status, answer.body, answer.retry_after)
+
+        return await send_in_order(bodies, send)
 
     async def aclose(self) -> None:
         """Close the HTTP session."""
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
+        await self._http.aclose()

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 from collections.abc import AsyncIterator, Callable
 from typing import Any, Literal
 
@@ -27,14 +26,12 @@ from bot.core.delivery import (
     Refused,
     Retry,
     Sent,
-    Uncertain,
 )
 from bot.core.models import Card, CardsReply, ChatRef, Reply, TextReply
+from bot.platforms.http import Answer, JsonSession, send_in_order
 from bot.platforms.telegram import html
 from bot.platforms.telegram.digest import pack_items, render_digest
 
-# Errors raised before a single byte of the request left: resending cannot duplicate anything.
-NOT_SENT = (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError)
 TYPING_REFRESH_SECONDS = 4.5  # Telegram shows "typing…" for about 5 s per chat action
 _NO_PREVIEW = {"is_disabled": True}
 
@@ -89,22 +86,12 @@ class TelegramMessenger:
         connector: Callable[[], aiohttp.BaseConnector] | None = None,
     ) -> None:
         self._base = f"{api_url}{token}/"
-        self._timeout = aiohttp.ClientTimeout(total=timeout, connect=timeout)
-        self._pool_size = pool_size
-        self._connector = connector
-        self._session: aiohttp.ClientSession | None = None
+        self._http = JsonSession(timeout, pool_size, connector)
 
     @property
     def platform(self) -> Literal["telegram"]:
         """The name chats of this platform carry in ChatRef.platform."""
         return "telegram"
-
-    def _client(self) -> aiohttp.ClientSession:
-        # Created on first use: a session belongs to the event loop it was made in.
-        if self._session is None:
-            connector = self._connector() if self._connector else aiohttp.TCPConnector(limit=self._pool_size)
-            self._session = aiohttp.ClientSession(connector=connector, timeout=self._timeout)
-        return self._session
 
     # ----- digests -------------------------------------------------------------------------------
     def pack(self, header: DigestHeader | None, items: list[tuple[Card, Mode]], more: int) -> list[list[int]]:
@@ -162,43 +149,25 @@ class TelegramMessenger:
     # ----- the wire ------------------------------------------------------------------------------
     async def _send_parts(self, chat: ChatRef, parts: list[dict[str, Any]]) -> Outcome:
         """Send messages in order; a failure after a part was accepted is uncertain (never resent)."""
-        first: str | None = None
-        for part in parts:
+
+        async def send(part: dict[str, Any]) -> Outcome:
             payload = {
                 "chat_id": chat.chat_id,
                 "parse_mode": "HTML",
                 "link_preview_options": _NO_PREVIEW,
                 **part,
             }
-            outcome = await self._call("sendMessage", payload)
-            if not isinstance(outcome, Sent):
-                if first is not None and not isinstance(outcome, Uncertain):
-                    return Uncertain(f"only part of the message was sent ({outcome})")
-                return outcome
-            first = first or outcome.message_id
-        return Sent(first or "")
+            return await self._call("sendMessage", payload)
+
+        return await send_in_order(parts, send)
 
     async def _call(self, method: str, payload: dict[str, Any]) -> Outcome:
-        try:
-            async with self._client().post(self._base + method, json=payload) as response:
-                status, raw = response.status, await response.read()
-        except NOT_SENT as exc:
-            return Retry(after=1.0, reason=f"connection failed before sending ({type(exc).__name__})")
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            return Uncertain(f"no answer after sending ({type(exc).__name__})")
-        try:
-            body = json.loads(raw)
-        except ValueError:
-            if status == 200:
-                return Uncertain("an unreadable answer to an accepted request")
-            return Retry(after=2.0, reason=f"Telegram answered HTTP {status}")
-        return classify_answer(status, body)
+        answer = await self._http.post(self._base + method, payload)
+        return classify_answer(answer.status, answer.body) if isinstance(answer, Answer) else answer
 
     async def aclose(self) -> None:
         """Close the HTTP session."""
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
+        await self._http.aclose()
 
 
 def build_messenger(
