@@ -221,3 +221,23 @@ async def test_deliver_now_delivers_every_active_chat(
         assert "chats=2 planned=6 sent=6 failed=0 uncertain=0 failed_topics=0" in out
         assert {m.chat_id for m in tg.sent} == {1, 2}
         assert tg.token not in err
+
+
+async def test_data_from_a_newer_release_is_refused_clearly(redis_server: RedisServer) -> None:
+    client: Redis = Redis.from_url(redis_server.url, decode_responses=True)
+    try:
+        await client.flushall()
+        await client.set("arxivbot:{subs}:schema", "3")
+        code, out, err = await run_cli(
+            "deliver",
+            "--now",
+            REDIS_URL=redis_server.url,
+            TELEGRAM_BOT_TOKEN="123:abc",
+            TELEGRAM_API_URL="http://127.0.0.1:9/bot",
+        )
+        assert (code, out) == (2, "")
+        assert "error: the stored data has schema 3, newer than this release's 2" in err
+        assert "Traceback" not in err
+        assert await client.get("arxivbot:{subs}:schema") == "3"  # nothing was changed
+    finally:
+        await client.aclose()

@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from bot.app.composition import build_platforms, build_services
+from bot.app.composition import Services, build_platforms, build_services
 from bot.app.logs import setup_logging
 from bot.app.settings import ConfigError, Settings, load_settings
 from bot.arxiv.client import ArxivError
@@ -22,7 +22,7 @@ from bot.core.codec import card_to_dict
 from bot.core.models import Card
 from bot.core.topics import EXAMPLE_CATEGORY, TopicError, parse_topic
 from bot.platforms.telegram import html as telegram_html
-from bot.store.migrations import migrate
+from bot.store.migrations import SchemaError, migrate
 from handlers.summarize import invalid_id_reply, lookup_failure_reply
 
 log = logging.getLogger("bot")
@@ -134,6 +134,16 @@ async def digest_command(settings: Settings, text: str, language: str, limit: in
     return EXIT_OK
 
 
+async def _migrated(services: Services) -> bool:
+    """Bring stored data up to this release's schema; False (with a message) when it cannot be."""
+    try:
+        await migrate(services.redis, services.keys)
+    except SchemaError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return False
+    return True
+
+
 async def deliver_command(settings: Settings) -> int:
     """One round for every active chat now; prints the counts."""
     from bot.app.roles import deliver_now  # noqa: PLC0415 - the pipeline is only needed here and in `run`
@@ -145,7 +155,8 @@ async def deliver_command(settings: Settings) -> int:
     services = build_services(settings)
     lines: list[str] = []
     try:
-        await migrate(services.redis, services.keys)
+        if not await _migrated(services):
+            return EXIT_USAGE
         counts = await deliver_now(services, platforms, lines)
     finally:
         await services.aclose()
@@ -169,7 +180,8 @@ async def run_command(settings: Settings, role: str) -> int:
         loop.add_signal_handler(sig, stop.set)
     services = build_services(settings)
     try:
-        await migrate(services.redis, services.keys)
+        if not await _migrated(services):
+            return EXIT_USAGE
         purged = await services.chats.purge_inactive(settings.chat_retention_days * 86400)
         if purged:
             log.info("Forgot %d chat(s) that removed the bot long ago", len(purged))

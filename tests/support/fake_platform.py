@@ -14,7 +14,7 @@ from typing import Literal
 from bot.app.composition import Pipeline, Services, build_pipeline, command_services
 from bot.core.delivery import DigestHeader, DigestMessage, Mode, Outcome, Sent
 from bot.core.models import Card, CardsReply, ChatKind, ChatRef, Reply, TextReply, UserRef
-from handlers import COMMANDS, PRIVATE_TEXT, CommandContext, CommandServices
+from handlers import PRIVATE_TEXT, CommandContext, CommandServices, registry
 from handlers.context import AdminCheckError, ButtonAnswer
 from handlers.registry import button_for
 
@@ -108,7 +108,7 @@ class FakePlatform:
         """A message as a user sends it: `/command args`, or bare text (answered in private chats only)."""
         if text.startswith("/"):
             name, _, args = text[1:].partition(" ")
-            command = next((c for c in COMMANDS if c.name == name.split("@")[0]), None)
+            command = registry.command(name.split("@")[0])
             if command is None:
                 return None
             handler = command.handler
