@@ -80,12 +80,14 @@ class Delivery:
         )
 
 
-def _more_at(data: dict[str, str], messages: list[tuple[tuple[str, str], ...]]) -> int:
-    """The message that announces the links: stored since it is decided at planning; for entries queued
-    by an earlier release, the first message with a link (how those releases decided it)."""
-    if data.get("more_at"):
-        return int(data["more_at"])
+def first_link_message(messages: Sequence[Sequence[tuple[str, str]]]) -> int:
+    """Index of the first message listing a paper as a link (it carries the "N more" line), or -1."""
     return next((n for n, message in enumerate(messages) if any(m == "link" for _, m in message)), -1)
+
+
+def _more_at(data: dict[str, str], messages: list[tuple[tuple[str, str], ...]]) -> int:
+    """Stored since it is decided at planning; entries queued by 0.1 decided it the same way."""
+    return int(data["more_at"]) if data.get("more_at") else first_link_message(messages)
 
 
 class DeliveryQueue:

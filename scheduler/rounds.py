@@ -29,7 +29,7 @@ from bot.store.ledger import Ledger
 from scheduler.config import DigestConfig
 from scheduler.discovery import Discovery
 from scheduler.planning import Candidate, plan_digest
-from scheduler.queue import Delivery, DeliveryQueue
+from scheduler.queue import Delivery, DeliveryQueue, first_link_message
 
 log = logging.getLogger(__name__)
 
@@ -216,7 +216,6 @@ class RoundPlanner:
         more = sum(1 for _, m in items if m == "link")
         groups = self._messengers[chat.platform].pack(header, items, more)
         messages = tuple(tuple((items[i][0].arxiv_id, items[i][1]) for i in group) for group in groups)
-        more_at = next((n for n, message in enumerate(messages) if any(m == "link" for _, m in message)), -1)
         matched = {c.paper.arxiv_id: list(c.topics) for c in chosen if len(topics) > 1}
         delivery = Delivery(
             chat,
@@ -225,7 +224,7 @@ class RoundPlanner:
             language,
             header={"day": day.isoformat(), "count": len(items), "topics": list(topics)},
             more=more,
-            more_at=more_at,
+            more_at=first_link_message(messages),
             matched=matched,
         )
         failpoint("after_plan")

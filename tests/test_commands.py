@@ -15,6 +15,7 @@ from bot.core.chat_settings import ChatSettings
 from bot.core.models import CardsReply, ChatKind, ChatRef, TextReply
 from handlers import BUTTONS, COMMANDS
 from handlers.subscriptions import UNSUBSCRIBE_PREFIX
+from scheduler.queue import Delivery
 from tests.fakes.arxiv_api import FakeArxiv
 from tests.support.digest import drain, paper
 from tests.support.fake_platform import FakePlatform, text_of
@@ -166,3 +167,14 @@ async def test_chats_of_a_platform_without_messenger_are_left_to_another_process
     assert "1 new paper is on the way" in text_of(await platform.send("/digest"))
     await drain(platform.pipeline)
     assert [chat for chat, _ in platform.messenger.digests] == [ChatRef("cli", 1)]
+
+
+async def test_a_worker_leaves_deliveries_it_cannot_reach_queued(platform: FakePlatform) -> None:
+    elsewhere = ChatRef("telegram", 78)  # queued by a process that has Telegram; this one has only `cli`
+    await platform.pipeline.queue.put(
+        [Delivery(elsewhere, "telegram:78@2026-11-19", ((("2411.00001", "card"),),), "en")]
+    )
+    assert await platform.pipeline.deliverer.drain_once(batch=10, block_ms=50) == 1
+    assert await platform.pipeline.queue.pending() == 1  # not acknowledged: another worker will take it
+    assert await platform.commands.chats.get_chat(elsewhere) is None
+    assert platform.messenger.digests == []

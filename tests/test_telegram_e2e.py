@@ -186,11 +186,15 @@ async def test_too_many_requests_get_slow_down(
     assert fake_llm.calls == 1
 
 
-async def test_telegram_429_is_retried_after_retry_after(running: FakeTelegram) -> None:
+async def test_telegram_429_is_retried_after_retry_after(
+    running: FakeTelegram, bot_services: Services
+) -> None:
     running.fail("sendMessage", "429", count=1, retry_after=1)
     reply = await ask(running, "/help")
     assert "arXiv digest bot" in reply
     assert [m for m, _ in running.calls].count("sendMessage") == 2
+    hold = bot_services.keys.pace_hold(f"chat:telegram:{USER}")  # digest workers wait it out too
+    assert await bot_services.redis.get(hold) is not None
 
 
 @pytest.fixture
