@@ -56,12 +56,22 @@ async def _never_admin() -> bool:
     return False
 
 
+async def _no_obstacle() -> tuple[str, ...]:
+    return ()
+
+
+PostingCheck = Callable[[], Awaitable[tuple[str, ...]]]
+"""What the bot lacks to post digests in the chat (e.g. missing permissions, by name); empty when it can."""
+
+
 @dataclass(frozen=True, slots=True)
 class CommandContext:
     """One command invocation, already translated from the platform's update.
 
     `default_language` is the language a new chat starts with (the user's, in private chats);
-    `is_admin` asks the platform whether the sender may manage the chat (raises AdminCheckError).
+    `is_admin` asks the platform whether the sender may manage the chat (raises AdminCheckError), and
+    `managers` names who may, in the platform's words; `missing_rights` asks what the bot lacks to post
+    digests there; `server_id` is the server (Discord guild) the chat belongs to, if the platform has them.
     """
 
     chat: ChatRef
@@ -72,6 +82,9 @@ class CommandContext:
     services: CommandServices
     title: str | None = None
     is_admin: Callable[[], Awaitable[bool]] = _never_admin
+    managers: str = "this group's admins"
+    missing_rights: PostingCheck = _no_obstacle
+    server_id: int | None = None
 
     def defaults(self) -> ChatSettings:
         """Settings a new chat starts with."""
@@ -86,7 +99,9 @@ class CommandContext:
 
     async def ensure_state(self) -> ChatState:
         """The chat's state, created with defaults on first change."""
-        return await self.services.chats.ensure_chat(self.chat, self.chat_kind, self.title, self.defaults())
+        return await self.services.chats.ensure_chat(
+            self.chat, self.chat_kind, self.title, self.defaults(), self.server_id
+        )
 
     async def language(self) -> str:
         """The language cards for this chat are written in."""

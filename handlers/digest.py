@@ -12,14 +12,16 @@ async def _obstacle(ctx: CommandContext) -> TextReply | None:
     if (refused := await refusal(ctx)) is not None:
         return refused
     if not await ctx.services.chats.topics(ctx.chat):
-        return TextReply.of("This chat follows no topics yet. Start with ", code("/subscribe cs.CL"), ".")
+        return TextReply.error("This chat follows no topics yet. Start with ", code("/subscribe cs.CL"), ".")
     state = await ctx.state()
     if state is not None and not state.active:
-        return TextReply.of("I can't post here right now, so I can't send a digest.")
+        return TextReply.error("I can't post here right now, so I can't send a digest.")
     decision = await ctx.services.digest_limit.hit(ctx.chat.key())
     if not decision.allowed:
         limit, minutes = ctx.services.config.digest_per_hour, decision.retry_after // 60 + 1
-        return TextReply.of(f"That's {limit} digests this hour already; please try again in {minutes} min.")
+        return TextReply.error(
+            f"That's {limit} digests this hour already; please try again in {minutes} min."
+        )
     return None
 
 
@@ -30,7 +32,9 @@ async def digest(ctx: CommandContext) -> TextReply:
     planned = await ctx.services.digest_now(ctx.chat)
     if planned == 0:
         return TextReply.of(
-            "Nothing new since your last digest: every paper arXiv announced for your topics is already here."
+            "Nothing new since your last digest: every paper arXiv announced for your topics "
+            "is already here.",
+            personal=True,
         )
     noun = "paper is" if planned == 1 else "papers are"
     return TextReply.of(f"🗞 {planned} new {noun} on the way.")

@@ -56,6 +56,7 @@ def help_reply() -> TextReply:
         "a link such as ",
         code(EXAMPLE_URL),
         ".",
+        personal=True,
     )
 
 

@@ -18,14 +18,14 @@ async def refusal(ctx: CommandContext) -> TextReply | None:
         allowed = await ctx.is_admin()
     except AdminCheckError:
         log.warning("Admin check failed in %s; refusing the change", ctx.chat.key())
-        return TextReply.of(
+        return TextReply.error(
             "I couldn't check whether you're an admin of this group, so I changed nothing. "
             "Please try again in a minute."
         )
     if allowed:
         return None
-    return TextReply.of(
-        "Only this group's admins can change its topics and settings. Anyone can look: ",
+    return TextReply.error(
+        f"Only {ctx.managers} can change its topics and settings. Anyone can look: ",
         code("/topics"),
         " and ",
         code("/settings"),

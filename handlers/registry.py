@@ -9,15 +9,33 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from bot.core.chat_settings import SETTING_KEYS
 from bot.core.models import Reply
+from handlers import completions
 from handlers import digest as digest_handlers
 from handlers import help as help_handlers
 from handlers import settings as settings_handlers
 from handlers import subscriptions as subscription_handlers
 from handlers import summarize as summarize_handlers
+from handlers.completions import Completer
 from handlers.context import ButtonAnswer, CommandContext
 
 Handler = Callable[[CommandContext], Awaitable[Reply | None]]
+
+
+@dataclass(frozen=True, slots=True)
+class Param:
+    """A named argument, for platforms with structured commands (Discord's options).
+
+    Platforms with free-text commands pass everything after the command as `args`; structured ones
+    join the given values in order with spaces, so handlers read `args` the same way on both.
+    """
+
+    name: str
+    description: str
+    required: bool = True
+    choices: tuple[str, ...] = ()  # a fixed menu of values
+    complete: Completer | None = None  # suggestions while typing
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +46,17 @@ class Command:
     description: str
     handler: Handler
     slow: bool = False  # the adapter shows "typing…" (or defers) while a slow command works
+    params: tuple[Param, ...] = ()
+    greeting: bool = False  # the first-contact command of platforms that send one (Telegram's /start)
+
+
+@dataclass(frozen=True, slots=True)
+class MessageAction:
+    """A command run on someone's message (Discord's message context menu); `args` is the message's text."""
+
+    name: str
+    handler: Handler
+    slow: bool = True
 
 
 ButtonHandler = Callable[[CommandContext, str], Awaitable[ButtonAnswer]]
@@ -51,17 +80,59 @@ class TextRoute:
 
 COMMANDS: tuple[Command, ...] = (
     Command(
-        "summarize", "Summary card of a paper: /summarize 2402.01349", summarize_handlers.summarize, slow=True
+        "summarize",
+        "Summary card of a paper: /summarize 2402.01349",
+        summarize_handlers.summarize,
+        slow=True,
+        params=(Param("paper", "An arXiv id or link, e.g. 2402.01349 or https://arxiv.org/abs/2402.01349"),),
     ),
-    Command("subscribe", "Follow a category or query: /subscribe cs.CL", subscription_handlers.subscribe),
-    Command("unsubscribe", "Stop following a topic: /unsubscribe cs.CL", subscription_handlers.unsubscribe),
+    Command(
+        "subscribe",
+        "Follow a category or query: /subscribe cs.CL",
+        subscription_handlers.subscribe,
+        params=(
+            Param(
+                "topic",
+                'An arXiv category (cs.CL) or a keyword query ("few-shot" AND cat:cs.LG)',
+                complete=completions.topic_choices,
+            ),
+        ),
+    ),
+    Command(
+        "unsubscribe",
+        "Stop following a topic: /unsubscribe cs.CL",
+        subscription_handlers.unsubscribe,
+        params=(Param("topic", "A topic this chat follows, or all", complete=completions.own_topic_choices),),
+    ),
     Command("topics", "The topics this chat follows", subscription_handlers.topics),
-    Command("settings", "Show or change settings: /settings time 08:30", settings_handlers.settings),
+    Command(
+        "settings",
+        "Show or change settings: /settings time 08:30",
+        settings_handlers.settings,
+        params=(
+            Param(
+                "key",
+                "The setting to change (leave empty to see them all)",
+                required=False,
+                choices=SETTING_KEYS,
+            ),
+            Param(
+                "value",
+                "Its new value, e.g. 08:30, Asia/Shanghai, zh, 20 or compact",
+                required=False,
+                complete=completions.setting_value_choices,
+            ),
+        ),
+    ),
     Command("digest", "Today's digest for this chat, now", digest_handlers.digest, slow=True),
     Command("pause", "Pause daily digests", settings_handlers.pause),
     Command("resume", "Resume daily digests", settings_handlers.resume),
     Command("help", "What I can do, with examples", help_handlers.help_command),
-    Command("start", "Start talking to the bot", help_handlers.start),
+    Command("start", "Start talking to the bot", help_handlers.start, greeting=True),
+)
+
+MESSAGE_ACTIONS: tuple[MessageAction, ...] = (
+    MessageAction("Summarize arXiv link", summarize_handlers.summarize_in_message),
 )
 
 BUTTONS: tuple[Button, ...] = (

@@ -43,13 +43,12 @@ class ReplySender:
         outcome: Outcome = Retry(0, "not sent yet")
         for _attempt in range(REPLY_ATTEMPTS):
             outcome = await self._messenger.send_reply(chat, reply, reply_to)
+            await self._pacer.hold_after(chat, outcome)  # digest workers for this chat wait it out too
             if isinstance(outcome, Sent):
                 return outcome
             if isinstance(outcome, Retry):
                 if outcome.after > MAX_RETRY_WAIT_SECONDS:
                     break
-                if outcome.rate_limited:  # digest workers for this chat wait it out too
-                    await self._pacer.hold(f"chat:{chat.key()}", outcome.after)
                 await self._sleep(outcome.after)
                 continue
             new = await self._lifecycle.after_send(chat, outcome)

@@ -51,12 +51,13 @@ async def settings(ctx: CommandContext) -> TextReply:
             " or ",
             code(EXAMPLES["style"]),
             ".",
+            personal=True,
         )
     key, _, value = args.partition(" ")
     try:
         name, canonical = parse_setting(key, value)
     except SettingError as exc:
-        return TextReply.of(f"That didn't work: {exc}. For example: ", code(EXAMPLES["timezone"]), ".")
+        return TextReply.error(f"That didn't work: {exc}. For example: ", code(EXAMPLES["timezone"]), ".")
     if (refused := await refusal(ctx)) is not None:
         return refused
     await ctx.ensure_state()
@@ -68,7 +69,7 @@ async def settings(ctx: CommandContext) -> TextReply:
         upcoming = next_run(datetime.now(UTC), state.settings.time, zone).astimezone(tzinfo_for(zone))
         when = f"{upcoming:%a %d %b %H:%M}"
         extra = f" Digests arrive daily at {state.settings.time} ({zone}); the next one {when}."
-    return TextReply.of("✅ ", code(name), " is now ", bold(shown), f".{extra}")
+    return TextReply.of("✅ ", code(name), " is now ", bold(shown), f".{extra}", personal=True)
 
 
 async def _set_paused(ctx: CommandContext, *, paused: bool) -> TextReply:
@@ -76,7 +77,7 @@ async def _set_paused(ctx: CommandContext, *, paused: bool) -> TextReply:
         return refused
     state = await ctx.ensure_state()
     if state.settings.paused == paused:
-        return TextReply.of("Digests are already paused." if paused else "Digests are already active.")
+        return TextReply.error("Digests are already paused." if paused else "Digests are already active.")
     await ctx.services.chats.set_setting(ctx.chat, "paused", "1" if paused else "0")
     count = len(await ctx.services.chats.topics(ctx.chat))
     if paused:

@@ -33,7 +33,20 @@ def examples() -> list[Span | str]:
 def topic_error_reply(text: str, error: TopicError) -> TextReply:
     """Why a topic cannot be used, with examples."""
     shown = shorten(" ".join(text.split()), ECHO_LIMIT)
-    return TextReply.of("I can't use ", code(shown), f" as a topic: {error}. Try ", *examples(), ".")
+    return TextReply.error("I can't use ", code(shown), f" as a topic: {error}. Try ", *examples(), ".")
+
+
+def cannot_post_reply(missing: tuple[str, ...]) -> TextReply:
+    """Why the bot will not subscribe a chat it could not post digests to, naming what it lacks."""
+    return TextReply.error(
+        "I can't post digests here: I'm missing ",
+        bold(", ".join(missing)),
+        ". Please ask someone who manages this chat to grant ",
+        "it" if len(missing) == 1 else "them",
+        ", then try ",
+        code(f"/subscribe {EXAMPLE_CATEGORY}"),
+        " again.",
+    )
 
 
 def _schedule(ctx_time: str, timezone: str) -> str:
@@ -43,7 +56,7 @@ def _schedule(ctx_time: str, timezone: str) -> str:
 async def subscribe(ctx: CommandContext) -> TextReply:
     """Follow a category or keyword query."""
     if not ctx.args.strip():
-        return TextReply.of(
+        return TextReply.error(
             "Tell me what to follow: an arXiv category or a keyword query, for example ", *examples(), "."
         )
     try:
@@ -52,13 +65,20 @@ async def subscribe(ctx: CommandContext) -> TextReply:
         return topic_error_reply(ctx.args, exc)
     if (refused := await refusal(ctx)) is not None:
         return refused
+    return await _subscribe(ctx, topic)
+
+
+async def _subscribe(ctx: CommandContext, topic: Topic) -> TextReply:
+    """Subscribe a valid topic for a sender who may: unless the bot could not post here."""
+    if missing := await ctx.missing_rights():
+        return cannot_post_reply(missing)
     state = await ctx.ensure_state()
     limit = ctx.services.config.max_topics_per_chat
     result = await ctx.services.chats.subscribe(ctx.chat, topic.canonical, limit)
     if result is SubscribeResult.ALREADY:
-        return TextReply.of("This chat already follows ", bold(topic.label), ".")
+        return TextReply.error("This chat already follows ", bold(topic.label), ".")
     if result is SubscribeResult.LIMIT:
-        return TextReply.of(
+        return TextReply.error(
             f"This chat already follows {limit} topics, the most it can. Remove one first with ",
             code("/unsubscribe <topic>"),
             " (",
@@ -81,7 +101,7 @@ async def unsubscribe(ctx: CommandContext) -> TextReply:
     """Stop following one topic, or all of them."""
     args = ctx.args.strip()
     if not args:
-        return TextReply.of(
+        return TextReply.error(
             "Tell me which topic to drop, for example ",
             code(f"/unsubscribe {EXAMPLE_CATEGORY}"),
             ", or ",
@@ -99,7 +119,7 @@ async def unsubscribe(ctx: CommandContext) -> TextReply:
     if (refused := await refusal(ctx)) is not None:
         return refused
     if not await ctx.services.chats.unsubscribe(ctx.chat, topic.canonical):
-        return TextReply.of(
+        return TextReply.error(
             "This chat doesn't follow ", bold(topic.label), ". ", code("/topics"), " lists what it follows."
         )
     return TextReply.of("Unsubscribed from ", bold(topic.label), ".")
@@ -110,7 +130,7 @@ async def _unsubscribe_all(ctx: CommandContext) -> TextReply:
         return refused
     removed = await ctx.services.chats.unsubscribe_all(ctx.chat)
     if not removed:
-        return TextReply.of("This chat follows no topics.")
+        return TextReply.error("This chat follows no topics.")
     labels = ", ".join(topic_from_canonical(t).label for t in removed)
     return TextReply.of(f"Unsubscribed from all {_count(len(removed))}: ", bold(labels), ".")
 

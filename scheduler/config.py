@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from bot.core.models import Platform
+
+
+@dataclass(frozen=True, slots=True)
+class Pacing:
+    """How fast one platform lets a bot post: a gap per chat, an extra gap per group, messages/s overall."""
+
+    chat_interval_seconds: float = 0.0
+    group_interval_seconds: float = 0.0
+    global_rate: float = 0.0  # 0: no global pacing
 
 
 @dataclass(frozen=True, slots=True)
@@ -15,7 +27,9 @@ class DigestConfig:
     chat_retention_days: int
     ledger_retention_days: int
     delivery_concurrency: int
-    chat_interval_seconds: float
-    group_interval_seconds: float
-    global_rate: float
     claim_idle_seconds: float
+    pacing: Mapping[Platform, Pacing] = field(default_factory=dict)
+
+    def pacing_of(self, platform: Platform) -> Pacing:
+        """The pacing of a platform (none for a platform without configured limits)."""
+        return self.pacing.get(platform, Pacing())

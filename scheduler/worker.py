@@ -34,7 +34,7 @@ from bot.core.models import Card, ChatRef
 from bot.store.chats import ChatStore
 from bot.store.ledger import Ledger
 from bot.store.lifecycle import ChatLifecycle
-from bot.store.pacing import Pacer
+from bot.store.pacing import Pacer, chat_pace, group_pace, platform_pace
 from bot.summaries.service import SummaryService
 from scheduler.config import DigestConfig
 from scheduler.queue import Delivery, DeliveryQueue, Item
@@ -151,6 +151,7 @@ class Deliverer:
             await self._pace(chat, group=group)
             outcome = await messenger.send_digest(chat, message)
             failpoint("after_send")
+            await self._pacer.hold_after(chat, outcome)  # a 429 or a spent rate budget, for every worker
             if isinstance(outcome, Sent):
                 await self._finish(chat, claimed, "sent", message_id=outcome.message_id)
                 failpoint("after_ledger")
@@ -159,7 +160,6 @@ class Deliverer:
                 if outcome.rate_limited:
                     self.stats.rate_limited += 1
                     self._metrics.rate_limited.inc()
-                    await self._pacer.hold(f"chat:{chat.key()}", outcome.after)  # for every worker
                 if outcome.rate_limited and self._pacing:
                     continue  # the chat's next pacing slot comes after the hold
                 await asyncio.sleep(outcome.after)
@@ -196,12 +196,12 @@ class Deliverer:
     async def _pace(self, chat: ChatRef, *, group: bool) -> None:
         if not self._pacing:
             return  # benchmarks measure the bot's own overhead; a 429 still waits its retry_after
-        config, pacer = self._config, self._pacer
-        delays = [await pacer.reserve(f"chat:{chat.key()}", config.chat_interval_seconds)]
+        pacing, pacer = self._config.pacing_of(chat.platform), self._pacer
+        delays = [await pacer.reserve(chat_pace(chat), pacing.chat_interval_seconds)]
         if group:
-            delays.append(await pacer.reserve(f"group:{chat.key()}", config.group_interval_seconds))
-        if config.global_rate > 0:
-            delays.append(await pacer.reserve("global", 1 / config.global_rate))
+            delays.append(await pacer.reserve(group_pace(chat), pacing.group_interval_seconds))
+        if pacing.global_rate > 0:
+            delays.append(await pacer.reserve(platform_pace(chat.platform), 1 / pacing.global_rate))
         if max(delays) > 0:
             await asyncio.sleep(max(delays))
 

@@ -13,6 +13,7 @@ from redis.asyncio import Redis
 
 from bot.core.chat_settings import ChatSettings
 from bot.core.models import CardsReply, ChatKind, ChatRef, TextReply
+from bot.core.topics.taxonomy_data import ARCHIVES
 from handlers import BUTTONS, COMMANDS
 from handlers.subscriptions import UNSUBSCRIBE_PREFIX
 from scheduler.queue import Delivery
@@ -178,3 +179,90 @@ async def test_a_worker_leaves_deliveries_it_cannot_reach_queued(platform: FakeP
     assert await platform.pipeline.queue.pending() == 1  # not acknowledged: another worker will take it
     assert await platform.commands.chats.get_chat(elsewhere) is None
     assert platform.messenger.digests == []
+
+
+async def test_topic_suggestions_are_categories_or_the_typed_query(platform: FakePlatform) -> None:
+    choices = await platform.complete("subscribe", "topic", "cs.c")
+    assert 0 < len(choices) <= 25
+    assert choices[0].value == "cs.CC"  # codes starting with what was typed, shortest first
+    assert "cs.CL" in [c.value for c in choices]
+    assert all(len(c.label) <= 100 and len(c.value) <= 100 for c in choices)
+    named = await platform.complete("subscribe", "topic", "computation and language")
+    assert [c.value for c in named] == ["cs.CL", "computation and language"]  # the category, then as a query
+    typed = '"few-shot" AND cat:cs.LG'
+    (query,) = await platform.complete("subscribe", "topic", typed)
+    assert query.value == typed  # a keyword query is offered as it was typed ...
+    assert query.label == 'all:"few-shot" AND cat:cs.LG (keyword query)'  # ... labelled in canonical form
+    assert await platform.complete("subscribe", "topic", "AND AND (") == []  # no category, no valid query
+    empty = await platform.complete("subscribe", "topic", "")  # nothing typed yet: the archives
+    assert [c.value for c in empty] == list(ARCHIVES)[:25]
+    assert "cs" in [c.value for c in empty]
+
+
+async def test_unsubscribe_suggests_the_chats_own_topics_and_all(platform: FakePlatform) -> None:
+    assert await platform.complete("unsubscribe", "topic", "") == []
+    await platform.send("/subscribe cs.CL")
+    await platform.send("/subscribe math")
+    values = [c.value for c in await platform.complete("unsubscribe", "topic", "")]
+    assert values == ["cs.CL", "math", "all"]
+    assert [c.value for c in await platform.complete("unsubscribe", "topic", "mat")] == ["math"]
+    assert [c.value for c in await platform.complete("unsubscribe", "topic", "cs.CL", chat_id=99)] == []
+
+
+async def test_setting_values_are_suggested_for_the_chosen_key(platform: FakePlatform) -> None:
+    zones = await platform.complete("settings", "value", "shang", {"key": "timezone"})
+    assert [c.value for c in zones] == ["Asia/Shanghai"]
+    assert len(await platform.complete("settings", "value", "america/", {"key": "timezone"})) == 25
+    languages = await platform.complete("settings", "value", "chin", {"key": "language"})
+    assert [(c.label, c.value) for c in languages] == [("zh — Simplified Chinese", "zh")]
+    assert [c.value for c in await platform.complete("settings", "value", "", {"key": "style"})] == [
+        "cards",
+        "compact",
+    ]
+    assert await platform.complete("settings", "value", "08", {"key": "time"}) == []  # typed freely
+    assert await platform.complete("settings", "value", "x", {}) == []
+
+
+async def test_summarize_from_a_message_finds_the_first_link(platform: FakePlatform) -> None:
+    reply = await platform.act(
+        "Summarize arXiv link", "great read: https://arxiv.org/abs/2402.01349v2 (and 2502.14816)"
+    )
+    assert isinstance(reply, CardsReply)
+    assert reply.cards[0].arxiv_id == "2402.01349"
+    nothing = await platform.act("Summarize arXiv link", "no paper in this message, see 2402")
+    assert isinstance(nothing, TextReply)
+    assert nothing.personal
+    assert "found no arXiv id or link in that message" in nothing.plain_text()
+
+
+async def test_subscribe_says_what_the_bot_lacks_and_changes_nothing(
+    platform: FakePlatform, redis: Redis
+) -> None:
+    before = await keyspace(redis)
+    missing = ("Embed Links", "Send Messages")
+    reply = await platform.send("/subscribe cs.CL", chat_id=GROUP, kind="group", admin=True, missing=missing)
+    assert isinstance(reply, TextReply)
+    assert reply.personal
+    assert "I'm missing Embed Links, Send Messages" in reply.plain_text()
+    assert await keyspace(redis) == before
+
+
+@pytest.mark.parametrize(
+    ("command", "personal"),
+    [
+        ("/subscribe cs.XX", True),
+        ("/subscribe cs.CL", False),
+        ("/topics", False),
+        ("/settings", True),
+        ("/settings time 08:30", True),
+        ("/help", True),
+        ("/pause", False),
+        ("/summarize nope", True),
+    ],
+)
+async def test_errors_and_settings_are_personal_replies(
+    platform: FakePlatform, command: str, personal: bool
+) -> None:
+    reply = await platform.send(command)
+    assert isinstance(reply, TextReply)
+    assert reply.personal is personal

@@ -231,7 +231,7 @@ async def test_403_on_reply_deactivates(tg: FakeTelegram, services: Services) ->
     await wait_until(lambda: services.chats.get_chat(chat), lambda s: s is not None and not s.active)
     state = await services.chats.get_chat(chat)
     assert state is not None
-    assert state.inactive_reason == "forbidden"
+    assert state.inactive_reason == "forbidden: Forbidden: bot was kicked from the group chat"
 
 
 async def test_channel_without_post_rights_is_inactive(tg: FakeTelegram, services: Services) -> None:

@@ -37,7 +37,7 @@ from bot.store.pacing import Pacer
 from bot.summaries import ExtractiveSummarizer, LlmSummarizer, Summarizer
 from bot.summaries.service import SummaryService
 from handlers.context import CommandConfig, CommandServices, DigestNow
-from scheduler.config import DigestConfig
+from scheduler.config import DigestConfig, Pacing
 from scheduler.discovery import Discovery
 from scheduler.queue import DeliveryQueue
 from scheduler.rounds import RoundPlanner, RoundState
@@ -163,10 +163,18 @@ def digest_config(settings: Settings) -> DigestConfig:
         chat_retention_days=settings.chat_retention_days,
         ledger_retention_days=settings.ledger_retention_days,
         delivery_concurrency=settings.delivery_concurrency,
-        chat_interval_seconds=settings.delivery_chat_interval_seconds,
-        group_interval_seconds=settings.delivery_group_interval_seconds,
-        global_rate=settings.delivery_global_rate,
         claim_idle_seconds=settings.delivery_claim_idle_seconds,
+        pacing={
+            "telegram": Pacing(
+                chat_interval_seconds=settings.delivery_chat_interval_seconds,
+                group_interval_seconds=settings.delivery_group_interval_seconds,
+                global_rate=settings.delivery_global_rate,
+            ),
+            "discord": Pacing(
+                chat_interval_seconds=settings.discord_channel_interval_seconds,
+                global_rate=settings.discord_global_rate,
+            ),
+        },
     )
 
 

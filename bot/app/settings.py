@@ -6,6 +6,7 @@ Every field's environment name is the upper-cased field name; those names are a 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -37,6 +38,10 @@ class Settings(BaseSettings):
     telegram_api_url: str = "https://api.telegram.org/bot"
     discord_bot_token: SecretStr | None = None
     discord_api_url: str = "https://discord.com/api/v10"
+    discord_guild_ids: str = ""
+    discord_channel_interval_seconds: float = Field(default=1.0, ge=0, le=60)
+    discord_global_rate: float = Field(default=45.0, ge=0, le=50)
+    discord_send_timeout_seconds: float = Field(default=20.0, gt=0, le=120)
 
     redis_url: str | None = None
     redis_key_prefix: str = "arxivbot:"
@@ -85,6 +90,22 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError(f"expected an http:// or https:// URL, got {value!r}")
         return value.rstrip("/")
+
+    @field_validator("discord_guild_ids")
+    @classmethod
+    def _guild_ids(cls, value: str) -> str:
+        ids = [part.strip() for part in value.split(",") if part.strip()]
+        bad = [part for part in ids if not re.fullmatch(r"[0-9]{17,20}", part)]
+        if bad:
+            raise ValueError(
+                f"expected comma-separated server (guild) ids such as 1234567890123456789, got {bad[0]!r}"
+            )
+        return ",".join(ids)
+
+    @property
+    def discord_guilds(self) -> tuple[int, ...]:
+        """The servers whose command menus are synced at start (none: the menu is global)."""
+        return tuple(int(part) for part in self.discord_guild_ids.split(",") if part)
 
     @field_validator("openai_base_url")
     @classmethod

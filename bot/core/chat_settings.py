@@ -66,6 +66,14 @@ def _zones_by_lower() -> dict[str, str]:
     return {name.lower(): name for name in available_timezones()}
 
 
+@cache
+def timezone_names() -> tuple[str, ...]:
+    """The IANA zone names of region/city form (`Asia/Shanghai`), sorted: what menus offer."""
+    return tuple(
+        sorted(name for name in available_timezones() if "/" in name and not name.startswith("Etc/"))
+    )
+
+
 def parse_timezone(text: str) -> str:
     """An IANA zone (`Asia/Shanghai`, any case) or a fixed offset (`UTC+8` → `UTC+08:00`)."""
     stripped = text.strip()

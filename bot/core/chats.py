@@ -19,6 +19,7 @@ class ChatState:
     active: bool = True
     inactive_reason: str | None = None
     inactive_since: float | None = None
+    server_id: int | None = None  # the server (Discord guild) the chat belongs to, on platforms with servers
 
     @property
     def receives_digests(self) -> bool:

@@ -41,9 +41,10 @@ class DigestMessage:
 
 @dataclass(frozen=True, slots=True)
 class Sent:
-    """The platform accepted the message."""
+    """The platform accepted the message; `pause` > 0 when it asked for that long before the next one here."""
 
     message_id: str
+    pause: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +54,7 @@ class Retry:
     after: float
     reason: str
     rate_limited: bool = False
+    scope: Literal["chat", "global"] = "chat"  # what a rate limit holds: this chat, or the whole platform
 
 
 @dataclass(frozen=True, slots=True)

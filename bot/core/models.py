@@ -159,15 +159,25 @@ class Button:
 
 @dataclass(frozen=True, slots=True)
 class TextReply:
-    """A reply made of styled spans; paragraphs are separated by blank lines inside the spans."""
+    """A reply made of styled spans; paragraphs are separated by blank lines inside the spans.
+
+    `personal` marks a reply only the person who asked needs to see (an error, a refusal, the settings);
+    platforms that can show a reply to one person only (Discord's ephemeral messages) do so.
+    """
 
     spans: tuple[Span, ...]
     buttons: tuple[Button, ...] = ()
+    personal: bool = False
 
     @classmethod
-    def of(cls, *spans: Span | str, buttons: tuple[Button, ...] = ()) -> TextReply:
+    def of(cls, *spans: Span | str, buttons: tuple[Button, ...] = (), personal: bool = False) -> TextReply:
         """Build a reply from spans, with bare strings taken as plain text."""
-        return cls(tuple(plain(s) if isinstance(s, str) else s for s in spans), buttons)
+        return cls(tuple(plain(s) if isinstance(s, str) else s for s in spans), buttons, personal)
+
+    @classmethod
+    def error(cls, *spans: Span | str) -> TextReply:
+        """A personal reply saying why a request cannot be done (with an example that works)."""
+        return cls.of(*spans, personal=True)
 
     def plain_text(self) -> str:
         """The reply without styling, e.g. for logs and plain-text platforms."""

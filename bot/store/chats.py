@@ -17,7 +17,7 @@ from redis.exceptions import WatchError
 
 from bot.core.chat_settings import ChatSettings
 from bot.core.chats import ChatState
-from bot.core.models import ChatKind, ChatRef
+from bot.core.models import ChatKind, ChatRef, Platform
 from bot.store.keys import Keys
 
 SCHEMA_VERSION = "2"  # bot.store.migrations brings older data here
@@ -75,6 +75,7 @@ class ChatStore:
             active=data.get("active", "1") == "1",
             inactive_reason=data.get("inactive_reason") or None,
             inactive_since=float(data["inactive_since"]) if data.get("inactive_since") else None,
+            server_id=int(data["server"]) if data.get("server", "").isdigit() else None,
         )
 
     async def _read(self, chat: ChatRef) -> dict[str, str]:
@@ -100,9 +101,14 @@ class ChatStore:
         return states
 
     async def ensure_chat(
-        self, chat: ChatRef, kind: ChatKind, title: str | None, defaults: ChatSettings
+        self,
+        chat: ChatRef,
+        kind: ChatKind,
+        title: str | None,
+        defaults: ChatSettings,
+        server_id: int | None = None,
     ) -> ChatState:
-        """The chat's state, created from `defaults` if it is new."""
+        """The chat's state, created from `defaults` if it is new (title and server kept current)."""
         key = self._keys.chat(chat)
         fields = {
             "kind": kind,
@@ -120,6 +126,8 @@ class ChatStore:
                 pipe.hsetnx(key, name, value)
             if title:
                 pipe.hset(key, "title", title)
+            if server_id is not None:
+                pipe.hset(key, "server", str(server_id))
             pipe.sadd(self._keys.chats(), chat.key())
             pipe.setnx(self._keys.schema(), SCHEMA_VERSION)
             await pipe.execute()
@@ -177,6 +185,14 @@ class ChatStore:
         """Every stored chat."""
         members = await _smembers(self._redis, self._keys.chats())
         return sorted((parse_chat_key(m) for m in members), key=lambda c: (c.platform, c.chat_id))
+
+    async def chats_in_server(self, platform: Platform, server_id: int) -> list[ChatRef]:
+        """Every stored chat of a server (a Discord guild), read in one round trip; rare, so no index."""
+        chats = [chat for chat in await self.all_chats() if chat.platform == platform]
+        states = await self.get_chats(chats)
+        return [
+            chat for chat, state in zip(chats, states, strict=True) if state and state.server_id == server_id
+        ]
 
     async def resolve(self, chat: ChatRef) -> tuple[ChatRef, ChatState | None]:
         """The chat's current id (itself, or where a migration moved it: one hop) and its state."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 
 from bot.core.delivery import Moved, Outcome, Refused
-from bot.core.models import ChatRef
+from bot.core.models import ChatRef, Platform
 from bot.store.chats import ChatStore
 from bot.store.ledger import Ledger
 
@@ -48,5 +48,12 @@ class ChatLifecycle:
             return new
         if isinstance(outcome, Refused):
             log.info("Chat %s refuses messages: %s", chat.key(), outcome.reason)
-            await self.removed(chat, "forbidden")
+            await self.removed(chat, f"forbidden: {outcome.reason}")
         return None
+
+    async def server_removed(self, chat_platform: Platform, server_id: int, reason: str) -> list[ChatRef]:
+        """The bot left a server (a Discord guild): stop delivering to its chats, keep their topics."""
+        chats = await self._chats.chats_in_server(chat_platform, server_id)
+        for chat in chats:
+            await self.removed(chat, reason)
+        return chats

@@ -12,6 +12,8 @@ from collections.abc import Awaitable, Callable
 
 from redis.asyncio import Redis
 
+from bot.core.delivery import Outcome, Retry, Sent
+from bot.core.models import ChatRef, Platform
 from bot.store.keys import Keys
 
 # KEYS[1] = slot key; ARGV = now_ms, interval_ms, not_before_ms. Returns the reserved slot (ms).
@@ -34,6 +36,31 @@ if until_ms > current then
 end
 return math.max(current, until_ms)
 """
+
+
+def chat_pace(chat: ChatRef) -> str:
+    """The pacing key of one chat (every message to it, digests and replies alike)."""
+    return f"chat:{chat.key()}"
+
+
+def group_pace(chat: ChatRef) -> str:
+    """The extra pacing key of a group or channel (platforms that limit groups more than private chats)."""
+    return f"group:{chat.key()}"
+
+
+def platform_pace(platform: Platform) -> str:
+    """The pacing key every message to a platform shares (its global rate)."""
+    return f"global:{platform}"
+
+
+def hold_for(chat: ChatRef, outcome: Outcome) -> tuple[str, float] | None:
+    """Which pacing key an outcome asks to hold, and for how long: a 429 (of the chat or the whole
+    platform), or an accepted message whose rate-limit headers said the chat's budget is spent."""
+    if isinstance(outcome, Retry) and outcome.rate_limited:
+        return (platform_pace(chat.platform) if outcome.scope == "global" else chat_pace(chat)), outcome.after
+    if isinstance(outcome, Sent) and outcome.pause > 0:
+        return chat_pace(chat), outcome.pause
+    return None
 
 
 class Pacer:
@@ -70,6 +97,12 @@ class Pacer:
         delay = await self.reserve(name, interval)
         if delay > 0:
             await self._sleep(delay)
+
+    async def hold_after(self, chat: ChatRef, outcome: Outcome) -> None:
+        """Apply what a send's outcome says about pacing (see `hold_for`) for every process."""
+        found = hold_for(chat, outcome)
+        if found is not None:
+            await self.hold(*found)
 
     async def hold(self, name: str, seconds: float) -> None:
         """Block `name` for `seconds` from now (e.g. after a 429 with retry_after)."""

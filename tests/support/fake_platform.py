@@ -15,6 +15,7 @@ from bot.app.composition import Pipeline, Services, build_pipeline, command_serv
 from bot.core.delivery import DigestHeader, DigestMessage, Mode, Outcome, Sent
 from bot.core.models import Card, CardsReply, ChatKind, ChatRef, Reply, TextReply, UserRef
 from handlers import PRIVATE_TEXT, CommandContext, CommandServices, registry
+from handlers.completions import Choice
 from handlers.context import AdminCheckError, ButtonAnswer
 from handlers.registry import button_for
 
@@ -73,14 +74,24 @@ class FakePlatform:
         self.pipeline = pipeline
 
     def context(
-        self, chat_id: int, kind: ChatKind, user_id: int | None, args: str, admin: Admin, language: str | None
+        self,
+        chat_id: int,
+        kind: ChatKind,
+        user_id: int | None,
+        args: str,
+        admin: Admin,
+        language: str | None,
+        missing: tuple[str, ...] = (),
     ) -> CommandContext:
-        """What an adapter would build from an update."""
+        """What an adapter would build from an update (`missing`: rights the bot lacks in the chat)."""
 
         async def is_admin() -> bool:
             if admin == "error":
                 raise AdminCheckError("the platform did not answer")
             return bool(admin)
+
+        async def missing_rights() -> tuple[str, ...]:
+            return missing
 
         return CommandContext(
             chat=ChatRef("cli", chat_id),
@@ -93,6 +104,7 @@ class FakePlatform:
             services=self.commands,
             title=None if kind == "private" else f"Chat {chat_id}",
             is_admin=is_admin,
+            missing_rights=missing_rights,
         )
 
     async def send(
@@ -104,6 +116,7 @@ class FakePlatform:
         user_id: int | None = 1,
         admin: Admin = False,
         language: str | None = "en",
+        missing: tuple[str, ...] = (),
     ) -> Reply | None:
         """A message as a user sends it: `/command args`, or bare text (answered in private chats only)."""
         if text.startswith("/"):
@@ -116,7 +129,25 @@ class FakePlatform:
             handler, args = PRIVATE_TEXT.handler, text
         else:
             return None
-        return await handler(self.context(chat_id, kind, user_id, args, admin, language))
+        return await handler(self.context(chat_id, kind, user_id, args, admin, language, missing))
+
+    async def complete(
+        self, command: str, param: str, typed: str, filled: dict[str, str] | None = None, *, chat_id: int = 1
+    ) -> list[Choice]:
+        """The suggestions a structured platform shows while `param` of `command` is being typed."""
+        found = registry.command(command)
+        assert found is not None
+        (spec,) = [p for p in found.params if p.name == param]
+        assert spec.complete is not None
+        ctx = self.context(chat_id, "private", 1, "", admin=False, language="en")
+        return await spec.complete(ctx, typed, filled or {})
+
+    async def act(
+        self, action: str, message: str, *, chat_id: int = 1, kind: ChatKind = "private"
+    ) -> Reply | None:
+        """A message action (a context-menu command) run on a message with the text `message`."""
+        (entry,) = [a for a in registry.MESSAGE_ACTIONS if a.name == action]
+        return await entry.handler(self.context(chat_id, kind, 1, message, admin=False, language="en"))
 
     async def press(
         self,
