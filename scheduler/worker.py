@@ -235,4 +235,5 @@ class Deliverer:
             h = delivery.header
             header = DigestHeader(date.fromisoformat(h["day"]), int(h["count"]), tuple(h["topics"]))
         more = delivery.more if index == delivery.more_at else 0  # decided at planning
-        return DigestMessage(tuple(cards), header, more)
+        offset = sum(len(message) for message in delivery.messages[:index])
+        return DigestMessage(tuple(cards), header, more, offset)

@@ -27,7 +27,8 @@ from bot.platforms.discord.embeds import (
 from bot.platforms.discord.messenger import DiscordMessenger
 from tests.conftest import SettingsFactory
 from tests.fakes.arxiv_api import FakeArxiv
-from tests.fakes.discord_api import FakeDiscord, check_embed, embed_total
+from tests.fakes.discord_api import FakeDiscord
+from tests.fakes.discord_rules import check_embed, check_message, embed_total
 from tests.support.cards import card
 from tests.support.digest import drain, paper
 
@@ -116,7 +117,7 @@ def test_packed_digests_are_accepted_and_keep_every_paper_once(spec: list[tuple[
     header = DigestHeader(card().published.date(), len(items), ("cs.CL",))
     for n, group in enumerate(groups):
         message = DigestMessage(tuple(items[i] for i in group), header if n == 0 else None, more)
-        FakeDiscord._check(digest_payload(message))  # raises DiscordError where Discord would refuse
+        check_message(digest_payload(message))  # raises DiscordError where Discord would refuse
 
 
 def test_replies_are_content_with_no_mentions() -> None:

@@ -21,6 +21,7 @@ from bot.core.arxiv_ids import EXAMPLE_ID, InvalidArxivIdError, parse_arxiv_id
 from bot.core.codec import card_to_dict
 from bot.core.models import Card
 from bot.core.topics import EXAMPLE_CATEGORY, TopicError, parse_topic
+from bot.platforms.base import PlatformStartError
 from bot.platforms.telegram import html as telegram_html
 from bot.store.migrations import SchemaError, migrate
 from handlers.summarize import invalid_id_reply, lookup_failure_reply
@@ -32,8 +33,8 @@ FORMATS = ("text", "markdown", "telegram-html", "json")
 FORMAT_ALIASES = {"html": "telegram-html"}  # the old name of telegram-html, kept for scripts
 ROLES = ("all", "bot", "scheduler", "worker")
 MISSING_PLATFORM = (
-    "error: no chat platform is configured. Set TELEGRAM_BOT_TOKEN (from @BotFather) "
-    "in the environment or in .env, then run again."
+    "error: no chat platform is configured. Set TELEGRAM_BOT_TOKEN (from @BotFather) and/or "
+    "DISCORD_BOT_TOKEN (from the Discord Developer Portal) in the environment or in .env, then run again."
 )
 
 
@@ -166,8 +167,6 @@ async def deliver_command(settings: Settings) -> int:
 
 async def run_command(settings: Settings, role: str) -> int:
     """Run a role until SIGINT/SIGTERM."""
-    if settings.discord_bot_token is not None:
-        log.warning("DISCORD_BOT_TOKEN is set, but this release has no Discord adapter yet; ignoring it")
     platforms = build_platforms(settings)
     if not platforms:
         print(MISSING_PLATFORM, file=sys.stderr)
@@ -186,6 +185,9 @@ async def run_command(settings: Settings, role: str) -> int:
         if purged:
             log.info("Forgot %d chat(s) that removed the bot long ago", len(purged))
         await run_roles(services, platforms, role, stop)
+    except PlatformStartError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     finally:
         await services.aclose()
     return EXIT_OK

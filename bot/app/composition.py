@@ -24,6 +24,7 @@ from bot.core.delivery import Messenger, Messengers
 from bot.core.metrics import Metrics
 from bot.core.models import ChatRef, Platform
 from bot.platforms.base import ChatPlatform, Inbound
+from bot.platforms.discord import DiscordPlatform
 from bot.platforms.telegram import TelegramPlatform
 from bot.store.budget import TokenBudget
 from bot.store.cache import SharedCache
@@ -142,6 +143,16 @@ def build_platforms(settings: Settings) -> list[ChatPlatform]:
                 settings.telegram_bot_token.get_secret_value(),
                 settings.telegram_api_url,
                 send_timeout=settings.telegram_send_timeout_seconds,
+                pool_size=settings.delivery_concurrency,
+            )
+        )
+    if settings.discord_bot_token is not None:
+        platforms.append(
+            DiscordPlatform(
+                settings.discord_bot_token.get_secret_value(),
+                settings.discord_api_url,
+                guild_ids=settings.discord_guilds,
+                send_timeout=settings.discord_send_timeout_seconds,
                 pool_size=settings.delivery_concurrency,
             )
         )

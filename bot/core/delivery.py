@@ -32,11 +32,13 @@ class DigestMessage:
 
     `more` is the number of papers beyond max_papers; when it is set, this message carries the
     "N more papers" line before its first link. Both header and footer are decided at planning time.
+    `offset` is how many papers the digest's earlier messages carry (so numbered lists continue).
     """
 
     items: tuple[tuple[Card, Mode], ...]
     header: DigestHeader | None = None
     more: int = 0
+    offset: int = 0
 
 
 @dataclass(frozen=True, slots=True)

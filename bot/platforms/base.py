@@ -13,6 +13,10 @@ from bot.store.pacing import Pacer
 from handlers.context import CommandServices
 
 
+class PlatformStartError(Exception):
+    """A platform could not start (e.g. its token was refused); the message says what to fix."""
+
+
 @dataclass(frozen=True, slots=True)
 class Inbound:
     """The platform-neutral parts an adapter uses to answer updates."""

@@ -8,8 +8,8 @@ already reached the chat.
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import aiohttp
@@ -24,11 +24,25 @@ Part = TypeVar("Part")
 
 @dataclass(frozen=True, slots=True)
 class Answer:
-    """A readable JSON answer from the platform."""
+    """A readable JSON answer from the platform, with its rate-limit headers (names in lower case)."""
 
     status: int
     body: dict[str, Any]
-    retry_after: str | None = None  # the Retry-After header, when there is one
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def retry_after(self) -> str | None:
+        """The Retry-After header, when there is one."""
+        return self.headers.get("retry-after")
+
+
+def _rate_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    """Retry-After and X-RateLimit-* headers: what a sender needs to pace itself."""
+    return {
+        name.lower(): value
+        for name, value in headers.items()
+        if name.lower() == "retry-after" or name.lower().startswith("x-ratelimit-")
+    }
 
 
 class JsonSession:
@@ -62,7 +76,7 @@ class JsonSession:
         try:
             async with self._client().post(url, json=payload) as response:
                 status, raw = response.status, await response.read()
-                retry_after = response.headers.get("Retry-After")
+                headers = _rate_headers(response.headers)
         except NOT_SENT as exc:
             return Retry(after=1.0, reason=f"connection failed before sending ({type(exc).__name__})")
         except (aiohttp.ClientError, TimeoutError) as exc:
@@ -75,7 +89,7 @@ class JsonSession:
             if status in set(accepted):
                 return Uncertain("an unreadable answer to an accepted request")
             return Retry(after=2.0, reason=f"the platform answered HTTP {status}")
-        return Answer(status, body, retry_after)
+        return Answer(status, body, headers)
 
     async def aclose(self) -> None:
         """Close the session."""

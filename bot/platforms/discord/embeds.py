@@ -72,14 +72,15 @@ def _card_embed(card: Card) -> tuple[tuple[str, Any], ...]:
         lines.append(f"🔎 Matched: {fit(t.topics, 200)}")
     lines += ["", f"💡 **TL;DR** {fit(t.tldr, 400)}", "", fit(t.summary, 1200)]
     fields: list[dict[str, Any]] = []
-    if t.takeaways:
+    if any(item.strip() for item in t.takeaways):
         share = FIELD_VALUE_LIMIT // len(t.takeaways) - 3
         value = "\n".join(f"• {fit(item, share)}" for item in t.takeaways)
         fields.append({"name": "Key takeaways", "value": value, "inline": False})
     label, abstract = ("Abstract", t.abstract)
     if t.translated_abstract:
         label, abstract = t.translated_label, t.translated_abstract
-    fields.append({"name": fit(label, 100), "value": fit(abstract, FIELD_VALUE_LIMIT), "inline": False})
+    if abstract.strip():  # Discord refuses a field without a value
+        fields.append({"name": fit(label, 100), "value": fit(abstract, FIELD_VALUE_LIMIT), "inline": False})
     links = [_link("arXiv", card.url), _link("PDF", card.pdf_url)]
     if card.code_url:
         links.append(_link("Code", card.code_url))
@@ -101,17 +102,14 @@ def card_embed(card: Card) -> dict[str, Any]:
     return dict(_card_embed(card))
 
 
-def row_embed(card: Card) -> dict[str, Any]:
-    """A compact row: the title linked, and the one-line TL;DR."""
+@lru_cache(maxsize=8192)
+def row_line(card: Card) -> str:
+    """A compact row without its number: the title linked, then the one-line TL;DR."""
     marker = "⚠️ " if card.extractive else ""
-    return {
-        "title": fit(clean(card.title, TITLE_LIMIT), TITLE_LIMIT),
-        "url": card.url,
-        "description": marker + fit(clean(card.tldr, 400), 1000),
-        "color": COLOUR_EXTRACTIVE if card.extractive else COLOUR_MODEL,
-    }
+    return f"{_link(clean(card.title, 160), card.url, limit=400)} — {marker}{fit(clean(card.tldr, 300), 700)}"
 
 
+@lru_cache(maxsize=8192)
 def link_line(card: Card) -> str:
     """A paper beyond max_papers, as one linked line."""
     return "• " + _link(clean(card.title, 160), card.url, limit=400)
@@ -135,37 +133,58 @@ def header_content(header: DigestHeader) -> str:
     )
 
 
-def _links_embed(lines: list[str], more: int) -> dict[str, Any]:
-    return {"title": more_title(more) if more else "More new papers", "description": "\n".join(lines)}
+def list_embeds(title: str | None, lines: Sequence[str]) -> list[dict[str, Any]]:
+    """Lines in as few embeds as the 4,096-character description allows; the title heads the first."""
+    embeds: list[dict[str, Any]] = []
+    current: list[str] = []
+    size = 0
+    for line in lines:
+        if current and size + 1 + len(line) > DESCRIPTION_LIMIT:
+            embeds.append({"description": "\n".join(current)})
+            current, size = [], 0
+        current.append(line)
+        size += len(line) + (1 if size else 0)
+    if current:
+        embeds.append({"description": "\n".join(current)})
+    if embeds and title:
+        embeds[0]["title"] = title
+    return embeds
+
+
+def digest_embeds(message: DigestMessage) -> list[dict[str, Any]]:
+    """A digest message's embeds: one per card, compact rows as one numbered list, links as another."""
+    embeds: list[dict[str, Any]] = []
+    rows: list[str] = []
+    links: list[str] = []
+    for card, mode in message.items:
+        if mode == "card":
+            embeds.append(card_embed(card))
+        elif mode == "row":
+            rows.append(f"**{message.offset + len(embeds) + len(rows) + 1}.** {row_line(card)}")
+        else:
+            links.append(link_line(card))
+    embeds += [{**embed, "color": COLOUR_MODEL} for embed in list_embeds(None, rows)]
+    embeds += list_embeds(more_title(message.more) if message.more else "More new papers", links)
+    return embeds
 
 
 def pack_items(items: Sequence[tuple[Card, Mode]], more: int) -> list[list[int]]:
-    """Item indexes grouped into messages of at most 10 embeds and 6,000 embed characters.
+    """Item indexes grouped into messages of at most 10 embeds and 6,000 embed characters, in order.
 
-    Cards and rows are an embed each; the links of a message share one embed (≤ 4,096 characters).
-    The header is message content, outside the embed limits.
+    Each candidate message is measured as it would be sent (numbers, headings and list splits included);
+    the header is message content, outside the embed limits.
     """
-    heading = len(more_title(more))  # the longest heading a links embed can carry
     groups: list[list[int]] = []
     current: list[int] = []
-    embeds = chars = link_chars = 0
-    for index, (card, mode) in enumerate(items):
-        if mode == "link":
-            line = len(link_line(card)) + 1
-            opens = link_chars == 0
-            need_embeds, need_chars = int(opens), line + (heading if opens else 0)
-            fits = link_chars + line <= DESCRIPTION_LIMIT
-        else:
-            embed = card_embed(card) if mode == "card" else row_embed(card)
-            line, need_embeds, need_chars, fits = 0, 1, embed_length(embed), True
-        fits = fits and embeds + need_embeds <= EMBEDS_PER_MESSAGE and chars + need_chars <= EMBED_TOTAL_LIMIT
+    for index in range(len(items)):
+        candidate = [*current, index]
+        message = DigestMessage(tuple(items[i] for i in candidate), None, more, offset=candidate[0])
+        embeds = digest_embeds(message)
+        fits = len(embeds) <= EMBEDS_PER_MESSAGE and sum(map(embed_length, embeds)) <= EMBED_TOTAL_LIMIT
         if current and not fits:
             groups.append(current)
-            current, embeds, chars, link_chars = [], 0, 0, 0
-            if mode == "link":
-                need_embeds, need_chars = 1, line + heading
-        current.append(index)
-        embeds, chars, link_chars = embeds + need_embeds, chars + need_chars, link_chars + line
+            candidate = [index]
+        current = candidate
     if current:
         groups.append(current)
     return groups
@@ -173,16 +192,7 @@ def pack_items(items: Sequence[tuple[Card, Mode]], more: int) -> list[list[int]]
 
 def digest_payload(message: DigestMessage) -> dict[str, Any]:
     """One digest message as a Discord message body."""
-    embeds: list[dict[str, Any]] = []
-    links: list[str] = []
-    for card, mode in message.items:
-        if mode == "link":
-            links.append(link_line(card))
-        else:
-            embeds.append(card_embed(card) if mode == "card" else row_embed(card))
-    if links:
-        embeds.append(_links_embed(links, message.more))
-    payload: dict[str, Any] = {"embeds": embeds, "allowed_mentions": NO_MENTIONS}
+    payload: dict[str, Any] = {"embeds": digest_embeds(message), "allowed_mentions": NO_MENTIONS}
     if message.header is not None:
         payload["content"] = header_content(message.header)
     return payload

@@ -4,11 +4,21 @@ It speaks the REST API directly (JSON over one pooled aiohttp session, `Authoriz
 like the Telegram messenger, and classifies Discord's answers into the same typed outcomes, so the
 digest worker, the ledger and ChatLifecycle work unchanged. A chat is a channel id: a guild text or
 announcement channel, a thread, or a direct-message channel.
+
+Every message carries a `nonce` with `enforce_nonce`, so Discord itself drops a second copy sent with the
+same nonce within a few minutes: when a send times out after the request left (it may or may not have
+been posted), the messenger sends the same body again at once and learns what happened, instead of
+reporting the papers `uncertain`. A digest message's nonce is derived from the chat and its papers, so a
+worker's own retry of that message is deduplicated too; a reply's nonce is random (the same words may
+rightly be sent twice).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+import hashlib
+import secrets
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Literal
 
 import aiohttp
@@ -22,6 +32,7 @@ from bot.core.delivery import (
     Refused,
     Retry,
     Sent,
+    Uncertain,
 )
 from bot.core.models import Card, ChatRef, Reply
 from bot.platforms.discord.embeds import digest_payload, pack_items, reply_payloads
@@ -35,18 +46,28 @@ REFUSING_CODES = {
     50013: "the bot lacks permission to post there",
     50083: "the thread is archived",
 }
+NONCE_LENGTH = 25  # Discord's limit
+AMBIGUOUS_RESENDS = 2  # after a send with no answer, the same body (same nonce) goes again this often
+RESEND_DELAY_SECONDS = 0.5
 
 
-def classify_answer(status: int, body: dict[str, Any], retry_header: str | None = None) -> Outcome:
+def classify_answer(status: int, body: dict[str, Any], headers: Mapping[str, str] | None = None) -> Outcome:
     """What a Discord REST answer means for the ledger and the reply path."""
+    headers = headers or {}
     if status in {200, 201}:
-        return Sent(str(body.get("id", "")))
+        return Sent(str(body.get("id", "")), pause=spent_budget(headers))
     message = str(body.get("message", f"HTTP {status}"))
     code = body.get("code")
     if status == 429:
-        after = body.get("retry_after", retry_header or 1.0)
-        scope = "globally" if body.get("global") else "in this channel"
-        return Retry(after=float(after), reason=f"rate limited by Discord {scope}", rate_limited=True)
+        after = float(body.get("retry_after") or headers.get("retry-after") or 1.0)
+        everywhere = bool(body.get("global")) or headers.get("x-ratelimit-scope") == "global"
+        scope = "globally" if everywhere else "in this channel"
+        return Retry(
+            after=after,
+            reason=f"rate limited by Discord {scope}",
+            rate_limited=True,
+            scope="global" if everywhere else "chat",
+        )
     if isinstance(code, int) and code in REFUSING_CODES:
         return Refused(f"{REFUSING_CODES[code]} ({message})")
     if status == 401:  # a wrong token is an operator's mistake: keep the papers queued
@@ -54,6 +75,41 @@ def classify_answer(status: int, body: dict[str, Any], retry_header: str | None 
     if status in {400, 403, 404, 413}:
         return Failed(f"Discord rejected the message: {message}")
     return Retry(after=2.0, reason=f"Discord server error: {message}")
+
+
+def spent_budget(headers: Mapping[str, str]) -> float:
+    """Seconds until the channel's rate-limit bucket refills, when the answer says it is empty (else 0)."""
+    if headers.get("x-ratelimit-remaining") != "0":
+        return 0.0
+    try:
+        return max(0.0, float(headers.get("x-ratelimit-reset-after", "0")))
+    except ValueError:
+        return 0.0
+
+
+def digest_nonce(chat: ChatRef, message: DigestMessage) -> str:
+    """The same nonce for the same papers to the same chat: a resent digest message is deduplicated."""
+    papers = ",".join(card.arxiv_id for card, _ in message.items)
+    return hashlib.sha256(f"{chat.key()}|{papers}".encode()).hexdigest()[:NONCE_LENGTH]
+
+
+async def resend_when_unanswered(send: Callable[[], Awaitable[Outcome]]) -> Outcome:
+    """Send; after no answer, send the same body again (Discord drops the copy by its nonce).
+
+    Once an attempt went unanswered, anything but a final `Sent` stays `Uncertain`: a later resend by
+    someone else, outside Discord's deduplication window, could post a second copy.
+    """
+    outcome = await send()
+    ambiguous = False
+    for _resend in range(AMBIGUOUS_RESENDS):
+        if not isinstance(outcome, Uncertain) and not (ambiguous and isinstance(outcome, Retry)):
+            break
+        ambiguous = True
+        await asyncio.sleep(RESEND_DELAY_SECONDS)
+        outcome = await send()
+    if ambiguous and not isinstance(outcome, Sent | Uncertain):
+        return Uncertain(f"no answer to an earlier attempt, then {outcome}")
+    return outcome
 
 
 class DiscordMessenger:
@@ -83,26 +139,33 @@ class DiscordMessenger:
 
     async def send_digest(self, chat: ChatRef, message: DigestMessage) -> Outcome:
         """Post one digest message."""
-        return await self._post(chat, [digest_payload(message)])
+        return await self._post(chat, [digest_payload(message)], digest_nonce(chat, message))
 
     async def send_reply(self, chat: ChatRef, reply: Reply, reply_to: str | None = None) -> Outcome:
         """Post a reply (the first message answering `reply_to` when given)."""
         bodies = reply_payloads(reply)
         if reply_to is not None:
             bodies[0]["message_reference"] = {"message_id": reply_to, "fail_if_not_exists": False}
-        return await self._post(chat, bodies)
+        return await self._post(chat, bodies, secrets.token_hex(8))
 
-    async def _post(self, chat: ChatRef, bodies: list[dict[str, Any]]) -> Outcome:
+    async def _post(self, chat: ChatRef, bodies: list[dict[str, Any]], nonce: str) -> Outcome:
         """Post messages in order; a failure after one was accepted is uncertain (never resent)."""
+        url = f"{self._api}/channels/{chat.chat_id}/messages"
 
-        async def send(body: dict[str, Any]) -> Outcome:
-            url = f"{self._api}/channels/{chat.chat_id}/messages"
-            answer = await self._http.post(url, body, accepted=(200, 201))
-            if not isinstance(answer, Answer):
-                return answer
-            return classify_answer(answer.status, answer.body, answer.retry_after)
+        async def send(indexed: tuple[int, dict[str, Any]]) -> Outcome:
+            index, body = indexed
+            own = nonce if index == 0 else hashlib.sha256(f"{nonce}/{index}".encode()).hexdigest()
+            unique = {**body, "nonce": own[:NONCE_LENGTH], "enforce_nonce": True}
 
-        return await send_in_order(bodies, send)
+            async def attempt() -> Outcome:
+                answer = await self._http.post(url, unique, accepted=(200, 201))
+                if not isinstance(answer, Answer):
+                    return answer
+                return classify_answer(answer.status, answer.body, answer.headers)
+
+            return await resend_when_unanswered(attempt)
+
+        return await send_in_order(enumerate(bodies), send)
 
     async def aclose(self) -> None:
         """Close the HTTP session."""
