@@ -14,7 +14,17 @@ from redis.asyncio import Redis
 
 from bot.app.composition import Services, build_pipeline, build_services
 from bot.core.chat_settings import ChatSettings
-from bot.core.delivery import DigestHeader, DigestMessage, Failed, Mode, Refused, Retry, Sent
+from bot.core.delivery import (
+    DigestHeader,
+    DigestMessage,
+    Failed,
+    Mode,
+    Outcome,
+    Refused,
+    Retry,
+    Sent,
+    Uncertain,
+)
 from bot.core.models import Card, CardsReply, ChatRef, TextReply, bold, code
 from bot.platforms.discord.embeds import (
     card_embed,
@@ -24,7 +34,14 @@ from bot.platforms.discord.embeds import (
     pack_items,
     reply_payloads,
 )
-from bot.platforms.discord.messenger import DiscordMessenger
+from bot.platforms.discord.messenger import (
+    RESET_MARGIN_SECONDS,
+    DiscordMessenger,
+    classify_answer,
+    digest_nonce,
+    resend_when_unanswered,
+)
+from bot.store.pacing import hold_for
 from tests.conftest import SettingsFactory
 from tests.fakes.arxiv_api import FakeArxiv
 from tests.fakes.discord_api import FakeDiscord
@@ -216,3 +233,73 @@ async def test_the_digest_pipeline_delivers_to_a_discord_channel_unchanged(
     ]
     assert sorted(set(linked)) == [f"2411.{n:05d}" for n in range(1, 15)]
     assert sum(len(body["embeds"]) for body in posted) == 13  # 12 cards and one list of 2 links
+
+
+def test_rate_limit_headers_and_global_429s_are_classified() -> None:
+    spent = classify_answer(
+        200, {"id": "9"}, {"x-ratelimit-remaining": "0", "x-ratelimit-reset-after": "1.25"}
+    )
+    assert spent == Sent("9", pause=1.25 + RESET_MARGIN_SECONDS)
+    assert classify_answer(
+        200, {"id": "9"}, {"x-ratelimit-remaining": "3", "x-ratelimit-reset-after": "1"}
+    ) == Sent("9")
+    everywhere = classify_answer(429, {"retry_after": 0.4, "global": True}, {})
+    assert everywhere == Retry(0.4, "rate limited by Discord globally", rate_limited=True, scope="global")
+    route = classify_answer(429, {"retry_after": 0.2, "global": False}, {"x-ratelimit-scope": "user"})
+    assert isinstance(route, Retry)
+    assert route.scope == "chat"
+
+
+@pytest.mark.parametrize(
+    ("outcome", "held"),
+    [
+        (Retry(2.0, "429", rate_limited=True), ("chat:discord:5", 2.0)),
+        (Retry(2.0, "429", rate_limited=True, scope="global"), ("global:discord", 2.0)),
+        (Retry(2.0, "500"), None),
+        (Sent("1", pause=0.7), ("chat:discord:5", 0.7)),
+        (Sent("1"), None),
+        (Failed("400"), None),
+    ],
+)
+def test_what_an_outcome_holds(outcome: Outcome, held: tuple[str, float] | None) -> None:
+    assert hold_for(ChatRef("discord", 5), outcome) == held
+
+
+def test_a_digest_message_has_one_nonce_per_chat_and_papers() -> None:
+    one = DigestMessage(((card(), "card"),))
+    nonce = digest_nonce(ChatRef("discord", 1), one)
+    assert len(nonce) <= 25
+    assert digest_nonce(ChatRef("discord", 1), one) == nonce  # a resend of the same message: the same nonce
+    assert digest_nonce(ChatRef("discord", 2), one) != nonce
+    assert (
+        digest_nonce(ChatRef("discord", 1), DigestMessage(((card(arxiv_id="2402.00002"), "card"),))) != nonce
+    )
+
+
+@pytest.mark.parametrize(
+    ("answers", "final"),
+    [
+        ([Sent("1")], Sent("1")),
+        ([Retry(1, "500")], Retry(1, "500")),  # nothing ambiguous: the worker decides about retrying
+        ([Uncertain("timeout"), Sent("1")], Sent("1")),  # the resend learned it went out (deduplicated)
+        ([Uncertain("timeout"), Retry(0, "500"), Sent("1")], Sent("1")),
+        ([Uncertain("timeout")] * 3, Uncertain("timeout")),
+        ([Uncertain("timeout"), Retry(0, "500"), Retry(0, "500")], "uncertain"),
+        ([Uncertain("timeout"), Failed("400")], "uncertain"),
+    ],
+)
+async def test_an_unanswered_send_is_resent_with_its_nonce(
+    answers: list[Outcome], final: Outcome | str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("bot.platforms.discord.messenger.RESEND_DELAY_SECONDS", 0)
+    queue = list(answers)
+
+    async def send() -> Outcome:
+        return queue.pop(0)
+
+    outcome = await resend_when_unanswered(send)
+    if final == "uncertain":
+        assert isinstance(outcome, Uncertain)
+    else:
+        assert outcome == final
+    assert queue == []  # no more attempts than needed

@@ -41,3 +41,12 @@ async def test_zero_interval_means_no_pacing(backend: Redis) -> None:
     pacer = Pacer(backend, Keys("t:"))
     assert await pacer.reserve("global", 0) == 0
     assert await backend.keys("t:*") == []
+
+
+async def test_a_hold_applies_even_without_pacing(backend: Redis) -> None:
+    clock = Clock()
+    pacer = Pacer(backend, Keys("t:"), clock=clock)
+    await pacer.hold("chat:1", 2)  # a 429's retry_after, or a rate budget spent
+    assert await pacer.reserve("chat:1", 0) == pytest.approx(2.0)
+    clock.now += 2
+    assert await pacer.reserve("chat:1", 0) == 0

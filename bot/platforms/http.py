@@ -99,13 +99,15 @@ class JsonSession:
 
 
 async def send_in_order(parts: Iterable[Part], send: Callable[[Part], Awaitable[Outcome]]) -> Outcome:
-    """Send parts one after another; `Sent` with the first part's id, or why the rest was not sent."""
+    """Send parts one after another; `Sent` with the first part's id (and the last part's pause), or why
+    the rest was not sent."""
     first: str | None = None
+    pause = 0.0
     for part in parts:
         outcome = await send(part)
         if not isinstance(outcome, Sent):
             if first is not None and not isinstance(outcome, Uncertain):
                 return Uncertain(f"only part of the message was sent ({outcome})")
             return outcome
-        first = first or outcome.message_id
-    return Sent(first or "")
+        first, pause = first or outcome.message_id, outcome.pause
+    return Sent(first or "", pause)

@@ -81,12 +81,15 @@ class Pacer:
         self._hold = redis.register_script(_HOLD)
 
     async def reserve(self, name: str, interval: float) -> float:
-        """Reserve the next slot of `name` (respecting any hold on it); returns seconds to wait."""
-        if interval <= 0:
-            return 0.0
+        """Reserve the next slot of `name` (respecting any hold on it); returns seconds to wait.
+
+        With `interval <= 0` nothing is reserved, but a hold (a 429, a spent rate budget) still applies.
+        """
         now_ms = int(self._clock() * 1000)
         held = await self._redis.get(self._keys.pace_hold(name))
         not_before = int(held) if held is not None else 0
+        if interval <= 0:
+            return max(0.0, (not_before - now_ms) / 1000)
         slot = int(
             await self._reserve(keys=[self._keys.pace(name)], args=[now_ms, int(interval * 1000), not_before])
         )

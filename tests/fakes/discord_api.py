@@ -320,6 +320,7 @@ class FakeDiscord(LocalServer):
     dms: dict[int, Channel] = field(default_factory=dict)
     interactions: dict[int, Interaction] = field(default_factory=dict)
     commands: dict[int | None, list[dict[str, Any]]] = field(default_factory=dict)  # None: global
+    typing: list[int] = field(default_factory=list)
     identifies: int = 0
     resumes: int = 0
     heartbeats: int = 0
@@ -416,6 +417,7 @@ class FakeDiscord(LocalServer):
         app.router.add_post(f"{api}/webhooks/{{app}}/{{token}}", self._followup)
         app.router.add_route("*", f"{api}/webhooks/{{app}}/{{token}}/messages/{{message}}", self._original)
         app.router.add_post(f"{api}/channels/{{channel_id}}/messages", self._post_message)
+        app.router.add_post(f"{api}/channels/{{channel_id}}/typing", self._typing)
         app.router.add_get("/gateway", self._gateway)
         app.router.add_get("/resume", self._gateway)
 
@@ -525,6 +527,17 @@ class FakeDiscord(LocalServer):
             "X-RateLimit-Reset-After": f"{reset:.3f}",
             "X-RateLimit-Bucket": "messages",
         }
+
+    async def _typing(self, request: web.Request) -> web.Response:
+        try:
+            self._authorized(request)
+            channel_id = int(request.match_info["channel_id"])
+            if self.channel(channel_id) is None and channel_id not in self.channels:
+                raise DiscordError(404, 10003, "Unknown Channel")
+        except DiscordError as exc:
+            return self._error(exc)
+        self.typing.append(channel_id)
+        return web.Response(status=204)
 
     async def _post_message(self, request: web.Request) -> web.StreamResponse:
         try:
@@ -691,11 +704,8 @@ class FakeDiscord(LocalServer):
             check_message(body, interaction=True)
         except DiscordError as exc:
             return self._error(exc)
-        if (
-            interaction.acked == 5
-            and interaction.original is not None
-            and interaction.original.get("_loading")
-        ):
+        loading = interaction.original is not None and interaction.original.get("_loading")
+        if interaction.acked == 5 and loading and not interaction.original_deleted:
             interaction.original = body  # the first follow-up replaces "thinking…"
         else:
             interaction.followups.append(body)
@@ -716,12 +726,11 @@ class FakeDiscord(LocalServer):
             if request.method == "GET":
                 return json_response(self._interaction_message(interaction, interaction.original or {}))
             body = await request.json()
-            check_message({**(interaction.original or {}), **body, "_loading": None}, interaction=True)
+            merged = {k: v for k, v in {**(interaction.original or {}), **body}.items() if k != "_loading"}
+            check_message(merged, interaction=True)
         except DiscordError as exc:
             return self._error(exc)
-        interaction.original = {
-            k: v for k, v in {**(interaction.original or {}), **body}.items() if k != "_loading"
-        }
+        interaction.original = merged
         async with self._changed:
             self._changed.notify_all()
         return json_response(self._interaction_message(interaction, interaction.original))

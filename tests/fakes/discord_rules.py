@@ -26,7 +26,10 @@ MANAGE_CHANNELS = 1 << 4
 MANAGE_GUILD = 1 << 5
 VIEW_CHANNEL = 1 << 10
 SEND_MESSAGES = 1 << 11
+SEND_TTS_MESSAGES = 1 << 12
 EMBED_LINKS = 1 << 14
+ATTACH_FILES = 1 << 15
+MENTION_EVERYONE = 1 << 17
 READ_MESSAGE_HISTORY = 1 << 16
 SEND_MESSAGES_IN_THREADS = 1 << 38
 ALL_PERMISSIONS = (1 << 51) - 1
@@ -244,4 +247,6 @@ def compute_permissions(
         base = (base & ~int(member["deny"])) | int(member["allow"])
     if not base & VIEW_CHANNEL:
         return 0  # a channel one cannot see grants nothing in it
+    if not base & SEND_MESSAGES:  # implicit: who cannot post cannot embed, attach or mention everyone either
+        base &= ~(EMBED_LINKS | ATTACH_FILES | MENTION_EVERYONE | SEND_TTS_MESSAGES)
     return base

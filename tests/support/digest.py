@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from typing import Any
 
 import aiohttp
 
@@ -16,10 +17,12 @@ from bot.core.models import ChatKind, ChatRef
 from bot.platforms.telegram.messenger import build_messenger
 from bot.store.ledger import Entry
 from scheduler.service import DigestScheduler
+from tests.fakes.discord_api import FakeDiscord
 from tests.fakes.papers import FakePaper
 from tests.fakes.telegram_api import FakeTelegram
 
 ABS_LINK = re.compile(r'href="https://arxiv\.org/abs/([^"]+)"')
+DISCORD_ABS_LINK = re.compile(r"https://arxiv\.org/abs/(\d{4}\.\d{4,5})")
 NOON = datetime(2026, 11, 19, 12, 0, tzinfo=UTC)
 
 
@@ -106,12 +109,25 @@ class Audit:
         return Counter(e.state for e in self.ledger.values())
 
 
-async def audit(services: Services, fake: FakeTelegram, chats: list[ChatRef]) -> Audit:
-    """Collect accepted (chat, paper) pairs from the fake's log and the ledger of each chat."""
+def discord_papers(body: dict[str, Any]) -> set[str]:
+    """The papers a Discord message body carries (card titles link to them; lists link in descriptions)."""
+    found: set[str] = set()
+    for embed in body.get("embeds") or []:
+        found.update(DISCORD_ABS_LINK.findall(embed.get("url", "") + " " + embed.get("description", "")))
+    return found
+
+
+async def audit(
+    services: Services, fake: FakeTelegram | None, chats: list[ChatRef], discord: FakeDiscord | None = None
+) -> Audit:
+    """Collect accepted (chat, paper) pairs from the fakes' logs and the ledger of each chat."""
     accepted: Counter[tuple[int, str]] = Counter()
-    for message in fake.sent:
+    for message in fake.sent if fake is not None else []:
         for paper_id in set(ABS_LINK.findall(message.text)):
             accepted[(message.chat_id, paper_id)] += 1
+    for posted in discord.posted if discord is not None else []:
+        for paper_id in discord_papers(posted.body):
+            accepted[(posted.channel_id, paper_id)] += 1
     ledger: dict[tuple[int, str], Entry] = {}
     for chat in chats:
         for paper_id, entry in (await services.ledger.entries(chat)).items():

@@ -56,7 +56,7 @@ class DiscordPlatform:
             await client.close()
             raise PlatformStartError("Discord refused DISCORD_BOT_TOKEN; copy the bot's token again") from exc
         connection = asyncio.create_task(client.connect(), name="discord-gateway")
-        ready = asyncio.create_task(client.wait_until_ready())
+        ready = asyncio.create_task(client.checked.wait())  # connected, and stored chats checked
         try:
             done, _pending = await asyncio.wait(
                 {connection, ready}, timeout=READY_TIMEOUT_SECONDS, return_when=asyncio.FIRST_COMPLETED

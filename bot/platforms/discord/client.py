@@ -5,6 +5,8 @@ bot.store.lifecycle (through InteractionRunner and ChannelWatch).
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 
 import discord
@@ -54,7 +56,7 @@ class GatewayClient(discord.Client):
         self.watch = ChannelWatch(inbound.commands.chats, inbound.lifecycle)
         self.tree = build_tree(self, self.runner)
         self._inbound = inbound
-        self._checked = False
+        self.checked = asyncio.Event()  # set once stored chats were checked against the guilds after READY
 
     # ----- start-up ------------------------------------------------------------------------------
     async def setup_hook(self) -> None:
@@ -89,7 +91,7 @@ class GatewayClient(discord.Client):
         """Connected with every guild known: check every stored chat once."""
         log.info("Discord bot %s is connected to %d server(s)", self.user, len(self.guilds))
         await self.watch.everything(self.guilds)
-        self._checked = True
+        self.checked.set()
 
     async def on_guild_join(self, guild: discord.Guild) -> None:
         """Added to a server (again): its chats may receive digests again."""
@@ -97,7 +99,7 @@ class GatewayClient(discord.Client):
 
     async def on_guild_available(self, guild: discord.Guild) -> None:
         """A server is back after an outage (at start, on_ready checks everything at once)."""
-        if self._checked:
+        if self.checked.is_set():
             await self.watch.guild_changed(guild)
 
     async def on_guild_remove(self, guild: discord.Guild) -> None:
@@ -132,9 +134,10 @@ class GatewayClient(discord.Client):
         if message.guild is not None or message.author.bot or not message.content:
             return
         chat = ChatRef("discord", message.channel.id)
+        with contextlib.suppress(discord.HTTPException):  # "typing…" is a courtesy, never a failure
+            await message.channel.typing()
         try:
-            async with message.channel.typing():
-                reply = await PRIVATE_TEXT.handler(self.runner.context_for_message(message))
+            reply = await PRIVATE_TEXT.handler(self.runner.context_for_message(message))
         except Exception:
             log.exception("A direct message failed in %s", chat.key())
             reply = SORRY

@@ -49,6 +49,7 @@ REFUSING_CODES = {
 NONCE_LENGTH = 25  # Discord's limit
 AMBIGUOUS_RESENDS = 2  # after a send with no answer, the same body (same nonce) goes again this often
 RESEND_DELAY_SECONDS = 0.5
+RESET_MARGIN_SECONDS = 0.05  # the reset time is rounded to milliseconds and our clocks differ a little
 
 
 def classify_answer(status: int, body: dict[str, Any], headers: Mapping[str, str] | None = None) -> Outcome:
@@ -82,9 +83,10 @@ def spent_budget(headers: Mapping[str, str]) -> float:
     if headers.get("x-ratelimit-remaining") != "0":
         return 0.0
     try:
-        return max(0.0, float(headers.get("x-ratelimit-reset-after", "0")))
+        reset = float(headers.get("x-ratelimit-reset-after", "0"))
     except ValueError:
         return 0.0
+    return max(0.0, reset) + RESET_MARGIN_SECONDS
 
 
 def digest_nonce(chat: ChatRef, message: DigestMessage) -> str:
