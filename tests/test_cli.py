@@ -101,7 +101,7 @@ async def test_markdown_card_with_llm_and_language(fake_arxiv: FakeArxiv, fake_l
         (("summarize", "not-an-id"), "not an arXiv id"),
         (("summarize", "2402.01349", "--lang", "english"), "two-letter code"),
         (("summarize", "2402.01349", "--format", "pdf"), "invalid choice"),
-        (("run",), "Set TELEGRAM_BOT_TOKEN"),
+        (("run",), "Set TELEGRAM_BOT_TOKEN (from @BotFather) and/or DISCORD_BOT_TOKEN"),
     ],
 )
 async def test_usage_errors_exit_2(args: tuple[str, ...], message: str) -> None:

@@ -27,6 +27,7 @@ from tests.fakes.discord_rules import (
 from tests.fakes.openai_api import FakeOpenAI
 from tests.support.discord import answered, discord_bot, reply_text
 from tests.support.keyspace import keyspace
+from tests.support.redis_server import RedisServer
 
 GUILD = 880_000_000_000_000_001
 CHANNEL = 880_000_000_000_000_101
@@ -364,3 +365,18 @@ async def test_changes_while_offline_are_applied_at_connect(
         assert state is not None
         assert not state.active
         assert "Send Messages" in (state.inactive_reason or "")
+
+
+async def test_a_failure_on_our_side_is_still_answered(
+    running: FakeDiscord, redis_server: RedisServer
+) -> None:
+    redis_server.stop()
+    try:
+        failed = await running.slash("topics", CHANNEL, MEMBER)
+        assert "Sorry — something went wrong on my side" in await reply_text(running, failed)
+        ((_body, ephemeral),) = failed.messages()
+        assert ephemeral
+    finally:
+        redis_server.start()
+    listing = await running.slash("topics", CHANNEL, MEMBER)
+    assert "follows no topics yet" in await reply_text(running, listing)

@@ -14,6 +14,10 @@ CONTRACT = {
     "TELEGRAM_API_URL",
     "DISCORD_BOT_TOKEN",
     "DISCORD_API_URL",
+    "DISCORD_GUILD_IDS",
+    "DISCORD_CHANNEL_INTERVAL_SECONDS",
+    "DISCORD_GLOBAL_RATE",
+    "DISCORD_SEND_TIMEOUT_SECONDS",
     "REDIS_URL",
     "OPENAI_API_KEY",
     "OPENAI_BASE_URL",
@@ -116,3 +120,13 @@ def test_defaults_follow_the_same_rule_as_chat_settings(
     monkeypatch.setenv(name, value)
     settings = load_settings()
     assert getattr(settings, name.lower()) == parse_setting(key, value)[1]
+
+
+def test_discord_guild_ids(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DISCORD_GUILD_IDS", " 880000000000000001, 880000000000000002 ,")
+    assert load_settings().discord_guilds == (880000000000000001, 880000000000000002)
+    monkeypatch.setenv("DISCORD_GUILD_IDS", "")
+    assert load_settings().discord_guilds == ()
+    monkeypatch.setenv("DISCORD_GUILD_IDS", "880000000000000001,my-server")
+    with pytest.raises(ConfigError, match="DISCORD_GUILD_IDS: expected comma-separated server"):
+        load_settings()

@@ -18,6 +18,9 @@ _QUIET = (
     "apscheduler",
     "arxiv",
 )
+# discord.py logs every gateway payload and request URL at DEBUG: interaction tokens (which let anyone answer
+# as the bot for 15 minutes) are in both. Its INFO lines (connected, resumed) are kept.
+_NO_DEBUG = ("discord",)
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
@@ -65,3 +68,5 @@ def setup_logging(level: str, secrets: Iterable[str] = (), fmt: str = "text") ->
     root.setLevel(level)
     for name in _QUIET:
         logging.getLogger(name).setLevel(max(logging.WARNING, logging.getLevelName(level)))
+    for name in _NO_DEBUG:
+        logging.getLogger(name).setLevel(max(logging.INFO, logging.getLevelName(level)))
