@@ -8,6 +8,7 @@ import pytest
 
 from bot.app.settings import ConfigError, Settings, load_settings
 from bot.core.chat_settings import parse_setting
+from bot.platforms.discord.permissions import INVITE_PERMISSIONS, missing_to_post
 
 CONTRACT = {
     "TELEGRAM_BOT_TOKEN",
@@ -130,3 +131,11 @@ def test_discord_guild_ids(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DISCORD_GUILD_IDS", "880000000000000001,my-server")
     with pytest.raises(ConfigError, match="DISCORD_GUILD_IDS: expected comma-separated server"):
         load_settings()
+
+
+def test_the_readme_invites_the_bot_with_the_permissions_it_checks() -> None:
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    assert f"permissions={INVITE_PERMISSIONS.value}" in readme  # the invite URL
+    assert f"(permissions integer\n   `{INVITE_PERMISSIONS.value}`)" in readme  # and the text
+    assert missing_to_post(INVITE_PERMISSIONS, thread=False) == ()
+    assert missing_to_post(INVITE_PERMISSIONS, thread=True) == ()

@@ -315,6 +315,7 @@ class FakeDiscord(LocalServer):
     hang_after_accept_next: int = 0  # accept a message, then answer only after the client gave up
     channel_bucket: tuple[int, float] | None = (5, 5.0)  # messages per window per channel (None: off)
     global_limit: int = 50  # requests per second across the bot
+    auto_channels: bool = False  # benchmarks: any channel id is a channel the bot may post to
     heartbeat_interval_ms: int = 41250
     guilds: dict[int, Guild] = field(default_factory=dict)
     dms: dict[int, Channel] = field(default_factory=dict)
@@ -419,6 +420,7 @@ class FakeDiscord(LocalServer):
         app.router.add_post(f"{api}/channels/{{channel_id}}/messages", self._post_message)
         app.router.add_post(f"{api}/channels/{{channel_id}}/typing", self._typing)
         app.router.add_get("/gateway", self._gateway)
+        app.router.add_get("/_fake/stats", self._stats)
         app.router.add_get("/resume", self._gateway)
 
     def _authorized(self, request: web.Request) -> None:
@@ -528,6 +530,10 @@ class FakeDiscord(LocalServer):
             "X-RateLimit-Bucket": "messages",
         }
 
+    async def _stats(self, _request: web.Request) -> web.Response:
+        embeds = sum(len(p.body.get("embeds") or []) for p in self.posted)
+        return json_response({"sent": len(self.posted), "embeds": embeds, "rate_limited": self.rate_limited})
+
     async def _typing(self, request: web.Request) -> web.Response:
         try:
             self._authorized(request)
@@ -563,6 +569,8 @@ class FakeDiscord(LocalServer):
                     50007: "Cannot send messages to this user",
                 }
                 raise DiscordError(status, code, words.get(code, "Missing Permissions"))
+            if self.auto_channels:
+                self.channels.add(channel_id)
             if self.channel(channel_id) is None and channel_id not in self.channels:
                 raise DiscordError(404, 10003, "Unknown Channel")
             if not self.bot_may_post(channel_id):
