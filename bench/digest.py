@@ -139,6 +139,7 @@ class Figures:
     seconds: float
     cpu_seconds: float
     sent: int
+    discord_sent: int
     embeds: int
     rate_limited: int
     llm_calls: int
@@ -205,6 +206,7 @@ async def run(job: Run, *, redis_dir: Path, fakes: dict[Platform, Fake], rss_onl
                 seconds,
                 cpu,
                 delta("sent"),
+                delta("sent", "discord"),
                 delta("embeds", "discord"),
                 delta("rate_limited", "discord"),
                 llm.calls,
@@ -228,13 +230,13 @@ def report(f: Figures, *, rss_only: bool) -> None:
     print(f"  planned {f.planned} (chat, paper) pairs in {f.messages} messages in {f.plan_seconds:.1f} s")
     print(f"  LLM calls per (paper, language): {f.llm_calls / (job.papers * languages):.2f}")
     print(f"  messages per chat: {f.sent / job.chats:.2f}")
-    if "discord" in job.platforms and f.sent:
-        discord_messages = f.sent if job.platforms == ("discord",) else None
-        per = f"{f.embeds / discord_messages:.2f}" if discord_messages else "n/a (mixed run)"
-        print(f"  Discord: {f.embeds} embeds, {per} per message; 429s received: {f.rate_limited}")
+    if f.discord_sent:
+        per = f.embeds / f.discord_sent
+        print(f"  Discord: {f.discord_sent} messages, {per:.2f} embeds each; 429s received: {f.rate_limited}")
     line = f"  delivered {f.sent} messages in {f.seconds:.1f} s: {f.sent / f.seconds:.0f} msg/s end to end"
-    if job.pacing:
-        line += f" ({100 * f.sent / f.seconds / job.rate:.0f}% of the configured global rate)"
+    if job.pacing:  # each platform has its own global rate
+        configured = sum(min(job.rate, 50) if p == "discord" else job.rate for p in job.platforms)
+        line += f" ({100 * f.sent / f.seconds / configured:.0f}% of the configured {configured:g}/s)"
     else:
         line += f"; bot overhead {f.sent / f.cpu_seconds:.0f} msg per CPU-second of the bot process"
     print(line)

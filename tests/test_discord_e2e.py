@@ -380,3 +380,37 @@ async def test_a_failure_on_our_side_is_still_answered(
         redis_server.start()
     listing = await running.slash("topics", CHANNEL, MEMBER)
     assert "follows no topics yet" in await reply_text(running, listing)
+
+
+async def test_slow_buttons_are_deferred_then_update_the_list(
+    running: FakeDiscord, services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await subscribe(running, "cs.CL")
+    listing = await running.slash("topics", CHANNEL, MEMBER)
+    await answered(running, listing)
+    ((body, _),) = listing.messages()
+    (button,) = [b for row in body["components"] for b in row["components"]]
+    monkeypatch.setattr("bot.platforms.discord.interactions.DEFER_AFTER", 0)  # every handler is "slow" now
+    pressed = await running.press(listing, button["custom_id"], ADMIN)
+    await running.wait_for(lambda: bool(pressed.followups))
+    assert pressed.acked == 6  # a deferred update ...
+    assert pressed.updated is not None
+    assert "follows no topics yet" in (pressed.updated.get("content") or "")  # ... then the list edited
+    ((notice, ephemeral),) = pressed.messages()
+    assert ephemeral
+    assert "Unsubscribed from cs.CL" in notice["content"]
+    shown = await running.slash("settings", CHANNEL, MEMBER)  # a slow personal reply: private after all
+    assert "Settings of this chat" in await reply_text(running, shown)
+    assert shown.acked == 5
+    assert [ephemeral for _body, ephemeral in shown.messages()] == [True]
+
+
+async def test_heartbeats_keep_the_session_alive(services: Services, fake_discord: FakeDiscord) -> None:
+    fake_discord.heartbeat_interval_ms = 100  # Discord says ~41 s; the client must follow what HELLO says
+    async with discord_bot(services, fake_discord):
+        await asyncio.sleep(0.6)
+        assert fake_discord.heartbeats >= 4
+        assert fake_discord.connected
+        assert "/summarize" in await reply_text(
+            fake_discord, await fake_discord.slash("help", CHANNEL, MEMBER)
+        )

@@ -247,8 +247,10 @@ class Interaction:
         """True once users see something: a message, choices, an update (a lone "thinking…" is not)."""
         if self.type == 4:
             return self.choices is not None
-        if self.acked in {5, 6}:
+        if self.acked == 5:
             return bool(self.followups) or (self.original is not None and not self.original.get("_loading"))
+        if self.acked == 6:  # a deferred update: the pressed message is edited, or a follow-up is sent
+            return bool(self.followups) or self.updated is not None
         return self.acked is not None
 
     def messages(self) -> list[tuple[dict[str, Any], bool]]:
@@ -734,10 +736,20 @@ class FakeDiscord(LocalServer):
             if request.method == "GET":
                 return json_response(self._interaction_message(interaction, interaction.original or {}))
             body = await request.json()
-            merged = {k: v for k, v in {**(interaction.original or {}), **body}.items() if k != "_loading"}
+            # After a component's (deferred) update, @original is the message the button is on.
+            pressed = interaction.type == 3 and interaction.acked in {6, 7}
+            shown = (
+                (interaction.updated or interaction.payload["message"]) if pressed else interaction.original
+            )
+            merged = {k: v for k, v in {**(shown or {}), **body}.items() if k != "_loading"}
             check_message(merged, interaction=True)
         except DiscordError as exc:
             return self._error(exc)
+        if pressed:
+            interaction.updated = merged
+            async with self._changed:
+                self._changed.notify_all()
+            return json_response(self._interaction_message(interaction, merged))
         interaction.original = merged
         async with self._changed:
             self._changed.notify_all()

@@ -25,6 +25,7 @@ from bot.platforms.discord.embeds import reply_payloads
 from bot.platforms.discord.permissions import MANAGERS, is_thread, may_manage, missing_to_post
 from handlers import CommandContext
 from handlers.completions import Choice
+from handlers.context import ButtonAnswer
 from handlers.registry import Handler, Param, button_for
 
 log = logging.getLogger(__name__)
@@ -123,12 +124,7 @@ class InteractionRunner:
     async def run(self, interaction: discord.Interaction, handler: Handler, args: str) -> None:
         """Run a handler for an interaction and answer it, deferring when the handler is slow."""
         task: asyncio.Future[Reply | None] = asyncio.ensure_future(handler(self.context(interaction, args)))
-        deferred = False
-        done, _pending = await asyncio.wait({task}, timeout=DEFER_AFTER)
-        if not done:
-            with contextlib.suppress(discord.HTTPException):
-                await interaction.response.defer(thinking=True)
-                deferred = True
+        deferred = await _defer_if_slow(interaction, task, thinking=True)
         try:
             reply = await task
         except Exception:
@@ -165,20 +161,26 @@ class InteractionRunner:
             await interaction.response.send_message(UNKNOWN_BUTTON, ephemeral=True)
             return
         entry, argument = found
+        task = asyncio.ensure_future(entry.handler(self.context(interaction, ""), argument))
+        deferred = await _defer_if_slow(interaction, task, thinking=False)  # a deferred update
         try:
-            answer = await entry.handler(self.context(interaction, ""), argument)
+            answer = await task
         except Exception:
             log.exception("A button failed in Discord channel %s", interaction.channel_id)
-            await interaction.response.send_message(SORRY.plain_text(), ephemeral=True)
-            return
-        if answer.refreshed is None:
+            answer = ButtonAnswer(SORRY.plain_text())
+        if answer.refreshed is not None:
+            (body, *_rest) = reply_payloads(answer.refreshed)
+            kwargs = message_kwargs(body)
+            kwargs["view"] = buttons_view(answer.refreshed)
+            if deferred:
+                await interaction.edit_original_response(**kwargs)
+            else:
+                await interaction.response.edit_message(**kwargs)
+                deferred = True
+        if deferred:
+            await interaction.followup.send(answer.notice[:2000], ephemeral=True)
+        else:
             await interaction.response.send_message(answer.notice[:2000], ephemeral=True)
-            return
-        (body, *_rest) = reply_payloads(answer.refreshed)
-        kwargs = message_kwargs(body)
-        kwargs["view"] = buttons_view(answer.refreshed)
-        await interaction.response.edit_message(**kwargs)
-        await interaction.followup.send(answer.notice[:2000], ephemeral=True)
 
     # ----- autocomplete --------------------------------------------------------------------------
     async def complete(self, interaction: discord.Interaction, param: Param, typed: str) -> list[Choice]:
@@ -186,8 +188,25 @@ class InteractionRunner:
         if param.complete is None:
             return []
         filled = {name: str(value) for name, value in interaction.namespace if value is not None}
-        try:
-            return await param.complete(self.context(interaction, ""), typed, filled)
+        try:  # suggestions cannot be deferred: no answer in time is worse than an empty menu
+            return await asyncio.wait_for(
+                param.complete(self.context(interaction, ""), typed, filled), DEFER_AFTER
+            )
         except Exception:
             log.exception("Suggestions for %s failed", param.name)
             return []
+
+
+async def _defer_if_slow(
+    interaction: discord.Interaction, task: asyncio.Future[Any], *, thinking: bool
+) -> bool:
+    """Wait DEFER_AFTER seconds for `task`; if it is still running, defer the interaction (True if so)."""
+    done, _pending = await asyncio.wait({task}, timeout=DEFER_AFTER)
+    if done:
+        return False
+    try:
+        await interaction.response.defer(thinking=thinking)
+    except discord.HTTPException:
+        log.warning("Could not defer an interaction in channel %s", interaction.channel_id)
+        return False
+    return True
