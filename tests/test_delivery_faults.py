@@ -19,7 +19,7 @@ from tests.fakes.papers import INJECTION
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.telegram_entities import parse_html
 from tests.support.digest import NOON, add_chat, audit, check_invariants, drain, paper, pipeline_for
-from tests.support.env import subprocess_env
+from tests.support.env import worker_env
 from tests.support.redis_server import RedisServer
 
 
@@ -32,22 +32,7 @@ async def services(digest_settings: SettingsFactory, redis: Redis) -> AsyncItera
 
 def process_env(services: Services, redis_server: RedisServer) -> dict[str, str]:
     """The environment for a bot subprocess wired to the same fakes and Redis, pacing off."""
-    settings = services.settings
-    assert settings.telegram_bot_token is not None
-    return subprocess_env(
-        TELEGRAM_BOT_TOKEN=settings.telegram_bot_token.get_secret_value(),
-        TELEGRAM_API_URL=settings.telegram_api_url,
-        REDIS_URL=redis_server.url,
-        ARXIV_API_URL=settings.arxiv_api_url,
-        ARXIV_RSS_URL=settings.arxiv_rss_url,
-        ARXIV_REQUEST_INTERVAL_SECONDS="0",
-        OPENAI_BASE_URL=settings.openai_base_url or "",
-        OPENAI_API_KEY="sk-test-fake-key-0123456789",
-        LLM_MODEL=settings.llm_model,
-        DELIVERY_GLOBAL_RATE="0",
-        DELIVERY_CHAT_INTERVAL_SECONDS="0",
-        DELIVERY_GROUP_INTERVAL_SECONDS="0",
-    )
+    return worker_env(services.settings, redis_server.url)
 
 
 async def many_chats(

@@ -24,7 +24,7 @@ from tests.fakes.discord_rules import EMBED_LINKS, SEND_MESSAGES, VIEW_CHANNEL
 from tests.fakes.openai_api import FakeOpenAI
 from tests.fakes.telegram_api import FakeTelegram
 from tests.support.digest import NOON, add_chat, audit, check_invariants, drain, paper
-from tests.support.env import subprocess_env
+from tests.support.env import worker_env
 from tests.support.redis_server import RedisServer
 
 GUILD = 870_000_000_000_000_001
@@ -223,32 +223,6 @@ async def test_a_send_that_times_out_after_posting_is_resent_and_deduplicated(
     await pipeline.aclose()
 
 
-def process_env(services: Services, redis_server: RedisServer) -> dict[str, str]:
-    """A worker subprocess with both platforms, wired to the same fakes and Redis, pacing off."""
-    settings = services.settings
-    assert settings.telegram_bot_token is not None
-    assert settings.discord_bot_token is not None
-    return subprocess_env(
-        TELEGRAM_BOT_TOKEN=settings.telegram_bot_token.get_secret_value(),
-        TELEGRAM_API_URL=settings.telegram_api_url,
-        DISCORD_BOT_TOKEN=settings.discord_bot_token.get_secret_value(),
-        DISCORD_API_URL=settings.discord_api_url,
-        REDIS_URL=redis_server.url,
-        ARXIV_API_URL=settings.arxiv_api_url,
-        ARXIV_RSS_URL=settings.arxiv_rss_url,
-        ARXIV_REQUEST_INTERVAL_SECONDS="0",
-        OPENAI_BASE_URL=settings.openai_base_url or "",
-        OPENAI_API_KEY="sk-test-fake-key-0123456789",
-        LLM_MODEL=settings.llm_model,
-        DELIVERY_GLOBAL_RATE="0",
-        DELIVERY_CHAT_INTERVAL_SECONDS="0",
-        DELIVERY_GROUP_INTERVAL_SECONDS="0",
-        DISCORD_GLOBAL_RATE="0",
-        DISCORD_CHANNEL_INTERVAL_SECONDS="0",
-        DELIVERY_CONCURRENCY="1",
-    )
-
-
 @pytest.mark.parametrize("point", ["after_claim", "after_send", "after_ledger"])
 async def test_kill_at_a_failpoint_with_discord_chats_in_the_round(
     services: Services,
@@ -265,7 +239,11 @@ async def test_kill_at_a_failpoint_with_discord_chats_in_the_round(
     chats += [await add_chat(services, fake_tg, 2000 + i, ["cs.CL"]) for i in range(2)]
     pipeline = both(services, fake_tg, fake_discord)
     await plan_all(pipeline, chats)
-    env = {**process_env(services, redis_server), "BOT_FAILPOINT": point}
+    env = {
+        **worker_env(services.settings, redis_server.url),
+        "BOT_FAILPOINT": point,
+        "DELIVERY_CONCURRENCY": "1",
+    }
     worker = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot", "run", "--role", "worker", env=env, stderr=asyncio.subprocess.DEVNULL
     )
