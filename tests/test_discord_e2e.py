@@ -339,6 +339,11 @@ async def test_removal_deletion_and_lost_permissions_deactivate_and_re_adding_re
     await running.set_overwrites(GUILD, CHANNEL, [])
     await wait_until(lambda: active(chat), True)
 
+    await running.outage(GUILD)  # a server outage is not a removal
+    await running.readd_bot(guild)  # ... and it comes back
+    assert await active(chat)
+    assert await active(other)
+
     await running.remove_bot(GUILD)
     await wait_until(lambda: active(chat), False)
     assert not await active(other)

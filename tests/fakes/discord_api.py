@@ -1014,6 +1014,10 @@ class FakeDiscord(LocalServer):
         del self.guilds[guild_id]
         await self.dispatch("GUILD_DELETE", {"id": str(guild_id)})
 
+    async def outage(self, guild_id: int) -> None:
+        """A guild becomes unavailable (GUILD_DELETE with `unavailable`): the bot was not removed."""
+        await self.dispatch("GUILD_DELETE", {"id": str(guild_id), "unavailable": True})
+
     async def readd_bot(self, guild: Guild) -> None:
         """The bot is invited back (GUILD_CREATE)."""
         self.guilds[guild.id] = guild

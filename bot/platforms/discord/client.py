@@ -55,7 +55,6 @@ class GatewayClient(discord.Client):
         self.runner = InteractionRunner(inbound)
         self.watch = ChannelWatch(inbound.commands.chats, inbound.lifecycle)
         self.tree = build_tree(self, self.runner)
-        self._inbound = inbound
         self.checked = asyncio.Event()  # set once stored chats were checked against the guilds after READY
 
     # ----- start-up ------------------------------------------------------------------------------

@@ -37,7 +37,7 @@ MAX_BUTTONS = 25  # five rows of five
 
 
 def message_kwargs(body: Mapping[str, Any]) -> dict[str, Any]:
-    """A rendered message body as discord.py's send/edit keyword arguments (buttons on the reply's last)."""
+    """A rendered message body (embeds.reply_payloads) as discord.py's send/edit keyword arguments."""
     kwargs: dict[str, Any] = {"allowed_mentions": discord.AllowedMentions.none()}
     if body.get("content"):
         kwargs["content"] = body["content"]
@@ -168,6 +168,14 @@ class InteractionRunner:
         except Exception:
             log.exception("A button failed in Discord channel %s", interaction.channel_id)
             answer = ButtonAnswer(SORRY.plain_text())
+        try:
+            await self._show(interaction, answer, deferred=deferred)
+        except discord.HTTPException:
+            log.exception("Could not answer a button in channel %s", interaction.channel_id)
+
+    @staticmethod
+    async def _show(interaction: discord.Interaction, answer: ButtonAnswer, *, deferred: bool) -> None:
+        """The pressed message refreshed (when the answer has new content), then the notice to the presser."""
         if answer.refreshed is not None:
             (body, *_rest) = reply_payloads(answer.refreshed)
             kwargs = message_kwargs(body)

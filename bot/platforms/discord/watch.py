@@ -8,6 +8,7 @@ whole picture is checked once, so changes made while the bot was offline are app
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Iterable
 
@@ -30,28 +31,40 @@ def _chat(channel_id: int) -> ChatRef:
 
 
 class ChannelWatch:
-    """Keeps stored Discord chats' `active` flag in step with what the gateway says."""
+    """Keeps stored Discord chats' `active` flag in step with what the gateway says.
+
+    discord.py runs each event's handler as its own task; a lock applies them one at a time, in the order
+    they arrived, so a check begun for GUILD_CREATE cannot undo the GUILD_DELETE that followed it.
+    """
 
     def __init__(self, chats: ChatStore, lifecycle: ChatLifecycle) -> None:
         self._chats = chats
         self._lifecycle = lifecycle
+        self._in_order = asyncio.Lock()
 
     async def server_removed(self, guild_id: int) -> None:
         """GUILD_DELETE (not an outage): every chat of the server stops receiving digests."""
-        chats = await self._lifecycle.server_removed("discord", guild_id, REMOVED)
+        async with self._in_order:
+            chats = await self._lifecycle.server_removed("discord", guild_id, REMOVED)
         log.info("Removed from Discord server %s: %d chat(s) inactive, topics kept", guild_id, len(chats))
 
     async def channel_deleted(self, channel_id: int) -> None:
         """CHANNEL_DELETE or THREAD_DELETE."""
-        await self._lifecycle.removed(_chat(channel_id), DELETED)
+        async with self._in_order:
+            await self._lifecycle.removed(_chat(channel_id), DELETED)
 
     async def guild_changed(self, guild: discord.Guild) -> None:
         """GUILD_CREATE, a role's permissions or a channel's overwrites changed: check the guild's chats."""
-        chats = await self._chats.chats_in_server("discord", guild.id)
-        await self._check(guild, chats)
+        async with self._in_order:
+            chats = await self._chats.chats_in_server("discord", guild.id)
+            await self._check(guild, chats)
 
     async def everything(self, guilds: Iterable[discord.Guild]) -> None:
         """After READY: check every stored Discord chat against the guilds the bot is in (one scan)."""
+        async with self._in_order:
+            await self._everything(guilds)
+
+    async def _everything(self, guilds: Iterable[discord.Guild]) -> None:
         stored = [chat for chat in await self._chats.all_chats() if chat.platform == "discord"]
         states = await self._chats.get_chats(stored)
         by_guild: dict[int, list[ChatRef]] = {}
