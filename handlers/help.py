@@ -52,8 +52,8 @@ def help_reply() -> TextReply:
         " and ",
         code("/resume"),
         " — stop and restart daily digests\n\n"
-        "In groups only admins can change topics and settings. In a private chat you can also just send me "
-        "a link such as ",
+        "In groups and server channels only admins (on a server: members who can manage the channel) can "
+        "change topics and settings. In a private chat you can also just send me a link such as ",
         code(EXAMPLE_URL),
         ".",
         personal=True,
