@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import pytest
 from redis.asyncio import Redis
 
-from bot.app.composition import Services, build_services
+from bot.app.composition import Services, build_pipeline, build_services
 from bot.core.models import ChatRef
 from tests.conftest import SettingsFactory
 from tests.fakes.arxiv_api import FakeArxiv
@@ -25,6 +25,7 @@ from tests.fakes.discord_rules import (
     VIEW_CHANNEL,
 )
 from tests.fakes.openai_api import FakeOpenAI
+from tests.support.digest import NOON, audit, check_invariants, drain, paper, scheduler_of
 from tests.support.discord import answered, discord_bot, reply_text
 from tests.support.keyspace import keyspace
 from tests.support.redis_server import RedisServer
@@ -419,3 +420,26 @@ async def test_heartbeats_keep_the_session_alive(services: Services, fake_discor
         assert "/summarize" in await reply_text(
             fake_discord, await fake_discord.slash("help", CHANNEL, MEMBER)
         )
+
+
+async def test_subscribe_in_a_channel_then_the_digest_arrives_there_once(
+    services: Services, fake_discord: FakeDiscord, fake_arxiv: FakeArxiv
+) -> None:
+    """The README's promise: invite, `/subscribe topic:cs.CL` in a channel, the next digest there, once."""
+    for n in range(1, 4):
+        fake_arxiv.announce("cs.CL", paper(n))
+    async with discord_bot(services, fake_discord) as platform:
+        pipeline = build_pipeline(services, {"discord": platform.messenger}, consumer="w", pacing=False)
+        assert "Subscribed to cs.CL" in await subscribe(fake_discord)
+        scheduler = scheduler_of(services, pipeline, clock=lambda: NOON)  # the channel's 09:00 has passed
+        assert [r.planned for r in await scheduler.tick()] == [3]
+        await drain(pipeline)
+        assert await scheduler.tick() == []  # the day's round is done: nothing twice
+        await drain(pipeline)
+    chat = ChatRef("discord", CHANNEL)
+    result = await audit(services, None, [chat], fake_discord)
+    check_invariants(result, max_uncertain=0)
+    assert result.states() == {"sent": 3}
+    (digest,) = [p.body for p in fake_discord.posted if p.channel_id == CHANNEL]
+    assert digest["content"].startswith("📚 **arXiv digest · Thu 19 Nov 2026**")
+    assert [e["url"] for e in digest["embeds"]] == [f"https://arxiv.org/abs/2411.{n:05d}" for n in (1, 2, 3)]
