@@ -15,6 +15,9 @@ from bot.store.limits import RateLimiter
 DigestNow = Callable[[ChatRef], Awaitable[int]]
 """Plans an on-demand digest round for a chat; returns how many papers it planned."""
 
+RestartDigests = Callable[[ChatRef], Awaitable[None]]
+"""Makes a chat's digests start from now (after a pause: nothing announced meanwhile is caught up on)."""
+
 
 class AdminCheckError(Exception):
     """The platform could not tell whether the sender is an admin (so nothing may change)."""
@@ -42,6 +45,7 @@ class CommandServices:
     summarize_limit: RateLimiter
     digest_limit: RateLimiter
     digest_now: DigestNow
+    restart_digests: RestartDigests
 
 
 @dataclass(frozen=True, slots=True)

@@ -78,6 +78,8 @@ async def _set_paused(ctx: CommandContext, *, paused: bool) -> TextReply:
     state = await ctx.ensure_state()
     if state.settings.paused == paused:
         return TextReply.error("Digests are already paused." if paused else "Digests are already active.")
+    if not paused:
+        await ctx.services.restart_digests(ctx.chat)  # before unpausing: no round may read the pause's papers
     await ctx.services.chats.set_setting(ctx.chat, "paused", "1" if paused else "0")
     count = len(await ctx.services.chats.topics(ctx.chat))
     if paused:
@@ -85,7 +87,9 @@ async def _set_paused(ctx: CommandContext, *, paused: bool) -> TextReply:
             f"⏸ Digests paused. Your {count} topic(s) are kept; ", code("/resume"), " restarts them."
         )
     return TextReply.of(
-        f"▶️ Digests resumed for {count} topic(s), daily at {state.settings.time} ({state.settings.timezone})."
+        f"▶️ Digests resumed for {count} topic(s), daily at {state.settings.time} "
+        f"({state.settings.timezone}). They start from now: papers announced while digests were paused "
+        "are not sent."
     )
 
 

@@ -46,6 +46,7 @@ class RoundReport:
     planned: int = 0
     messages: int = 0
     failed_topics: dict[str, str] = field(default_factory=dict)
+    pending_topics: set[str] = field(default_factory=set)  # arXiv has not rebuilt their feeds yet
     skipped: str = ""
 
 
@@ -72,7 +73,8 @@ class RoundState:
         return self._keys.round(chat)
 
     async def read(self, chat: ChatRef) -> dict[str, str]:
-        """day (ISO date of the last completed round), last_success (Unix time), retry_at (Unix time)."""
+        """day (ISO date of the last completed round), last_success (Unix time), retry_at (Unix time),
+        archive_cursor (how far the chat has read the announcement archive)."""
         (data,) = await self.read_many([chat])
         return data
 
@@ -106,6 +108,22 @@ class RoundState:
     async def retry_later(self, chat: ChatRef, at: datetime) -> None:
         """Some sources failed: try the round again at `at`."""
         await self._redis.hset(self._key(chat), "retry_at", str(at.timestamp()))
+
+    async def advance(self, chat: ChatRef, cursor: int) -> None:
+        """The chat has read (and planned) the announcement archive up to `cursor`."""
+        await self._redis.hset(self._key(chat), "archive_cursor", str(cursor))
+
+    async def restart(self, chat: ChatRef, at: datetime, cursor: int) -> None:
+        """Digests resume from `at`: nothing announced or submitted before it is caught up on."""
+        await self._redis.hset(
+            self._key(chat), mapping={"archive_cursor": str(cursor), "last_success": str(at.timestamp())}
+        )
+
+
+def archive_cursor(rounds: dict[str, str]) -> int | None:
+    """The chat's archive cursor, or None before its first round (it then gets the latest listing)."""
+    value = rounds.get("archive_cursor", "")
+    return int(value) if value.isdigit() else None
 
 
 class RoundPlanner:
@@ -165,8 +183,10 @@ class RoundPlanner:
             since = max(lookback, datetime.fromtimestamp(float(previous["last_success"]), job.now.tzinfo))
         else:
             since = job.now - timedelta(days=1)
-        found = await self._discovery.collect(topics, since, job.now)
+        cursor = archive_cursor(previous)  # where the chat's reading of the archive got to
+        found = await self._discovery.collect(topics, since, job.now, cursor)
         report.failed_topics = found.failed
+        report.pending_topics = found.pending
         ids = [p.arxiv_id for papers in found.papers.values() for p in papers]
         report.found = len(set(ids))
         self._metrics.papers_found.inc(report.found)
@@ -174,11 +194,13 @@ class RoundPlanner:
         plan = plan_digest(found.papers, known, job.settings.max_papers)
         if not plan.empty:
             await self._enqueue(job, plan.chosen, plan.overflow, report)
+        if found.cursor is not None and found.cursor != cursor:
+            await self.state.advance(job.chat, found.cursor)  # planned in the ledger: safe to move on
         await self._finish(job, report)
         return report
 
     async def prefetch(self, chats: list[ChatRef], now: datetime) -> None:
-        """Fetch the feeds every one of these chats needs, before planning them one by one."""
+        """Bring the archive up to date for every category these chats follow, before planning them."""
         topics: dict[str, Topic] = {}
         for chat in chats:
             if chat.platform not in self._messengers:
@@ -236,13 +258,14 @@ class RoundPlanner:
         return build_card(candidate.paper, summary, candidate.topics)
 
     async def _finish(self, job: _Round, report: RoundReport) -> None:
-        if report.failed_topics:
+        if report.failed_topics or report.pending_topics:
             retry = job.now + timedelta(minutes=self._config.fetch_retry_minutes)
             await self.state.retry_later(job.chat, retry)
             log.warning(
-                "Round %s: %d topic(s) failed, retrying at %s",
+                "Round %s: %d topic(s) failed, %d not updated by arXiv yet; retrying at %s",
                 report.round_id,
                 len(report.failed_topics),
+                len(report.pending_topics),
                 retry.isoformat(timespec="minutes"),
             )
         elif not job.forced:

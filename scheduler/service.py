@@ -8,16 +8,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.core.chats import ChatState
 from bot.core.models import ChatRef
-from bot.core.timing import is_due
+from bot.core.timing import announcement_date, is_due
+from bot.core.topics import TopicError, parse_topic
 from bot.store.chats import ChatStore
 from bot.store.ledger import Ledger
+from scheduler.announcements import Announcements
 from scheduler.config import DigestConfig
 from scheduler.rounds import RoundPlanner, RoundReport
 
@@ -25,6 +28,8 @@ log = logging.getLogger(__name__)
 
 PLANNING_CONCURRENCY = 8
 SCAN_BATCH = 500  # chats read per round trip when looking for due ones
+POLL_TICK_SECONDS = 60  # how often the poller asks whether a feed is due
+SUBSCRIBED_CACHE_SECONDS = 600  # how long the list of subscribed categories is reused
 
 
 def utc_now() -> datetime:
@@ -41,14 +46,17 @@ class DigestScheduler:
         chats: ChatStore,
         ledger: Ledger,
         planner: RoundPlanner,
+        announcements: Announcements,
         config: DigestConfig,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self._chats = chats
         self._ledger = ledger
         self._planner = planner
+        self._announcements = announcements
         self._config = config
         self._clock = clock
+        self._subscribed: tuple[float, list[str]] = (0.0, [])
 
     async def due_chats(self, now: datetime) -> list[ChatRef]:
         """Active chats whose digest time has passed today and whose round is not done (or may retry)."""
@@ -106,6 +114,15 @@ class DigestScheduler:
             coalesce=True,
             id="digest-tick",
         )
+        scheduler.add_job(
+            self._safe_poll,
+            "interval",
+            seconds=POLL_TICK_SECONDS,
+            next_run_time=utc_now(),
+            max_instances=1,
+            coalesce=True,
+            id="archive-poll",
+        )
         scheduler.add_job(self._purge, "interval", hours=24, next_run_time=utc_now(), id="housekeeping")
         scheduler.start()
         return scheduler
@@ -116,15 +133,58 @@ class DigestScheduler:
         except Exception:  # a failing tick must not stop the next one
             log.exception("Scheduler tick failed")
 
+    async def _safe_poll(self) -> None:
+        try:
+            await self.poll()
+        except Exception:  # a failing poll must not stop the next one
+            log.exception("Announcement poll failed")
+
+    async def poll(self) -> dict[str, str]:
+        """The poller: check the feeds of every subscribed category if due (boundary, interval, gaps)."""
+        now = self._clock()
+        return await self._announcements.poll_if_due(await self.subscribed_categories(), now)
+
+    async def subscribed_categories(self) -> list[str]:
+        """Every category some chat receiving digests follows (re-read every few minutes)."""
+        read_at, categories = self._subscribed
+        if time.monotonic() - read_at < SUBSCRIBED_CACHE_SECONDS and read_at:
+            return categories
+        found: set[str] = set()
+        chats = await self._chats.all_chats()
+        for start in range(0, len(chats), SCAN_BATCH):
+            batch = chats[start : start + SCAN_BATCH]
+            states = await self._chats.get_chats(batch)
+            receiving = [
+                chat for chat, state in zip(batch, states, strict=True) if state and state.receives_digests
+            ]
+            for topics in await self._chats.topics_of(receiving):
+                for text in topics:
+                    try:
+                        topic = parse_topic(text)
+                    except TopicError:
+                        continue  # a stored topic an older release accepted; the planner logs it
+                    if topic.kind == "category":
+                        found.add(topic.canonical)
+        self._subscribed = (time.monotonic(), sorted(found))
+        return self._subscribed[1]
+
     async def _purge(self) -> None:
         await self.housekeeping()
 
     async def housekeeping(self) -> tuple[int, int]:
-        """Forget long-inactive chats and old final ledger entries; returns (chats, entries)."""
+        """Forget long-inactive chats, old final ledger entries and archived announcements older than
+        LOOKBACK_DAYS; returns (chats, entries)."""
         config = self._config
         purged = await self._chats.purge_inactive(config.chat_retention_days * 86400)
         pruned = 0
         for chat in await self._chats.all_chats():
             pruned += await self._ledger.prune(chat, config.ledger_retention_days * 86400)
-        log.info("Housekeeping: forgot %d inactive chat(s) and %d old ledger entries", len(purged), pruned)
+        oldest = announcement_date(self._clock()) - timedelta(days=config.lookback_days + 1)
+        archived = await self._announcements.archive.prune(oldest)
+        log.info(
+            "Housekeeping: forgot %d inactive chat(s), %d old ledger entries, %d archived announcements",
+            len(purged),
+            pruned,
+            archived,
+        )
         return len(purged), pruned

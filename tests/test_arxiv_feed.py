@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 
 from bot.arxiv.client import ArxivClient, ArxivUnavailableError
-from bot.arxiv.feed import FeedClient
+from bot.arxiv.feed import NOT_MODIFIED, FeedClient, Listing, Validators
 from tests.fakes.arxiv_api import FakeArxiv
 from tests.fakes.papers import LOSA, MCQA, OLD_STYLE
 
@@ -17,9 +17,11 @@ async def test_feed_items_become_announcements(fake_arxiv: FakeArxiv) -> None:
     fake_arxiv.announce("cs.CL", MCQA, "new")
     fake_arxiv.announce("cs.LG", LOSA, "cross")
     fake_arxiv.announce("cs.LG", replace(OLD_STYLE, arxiv_id="2411.00001", version=2), "replace")
-    items = await FeedClient(fake_arxiv.rss_url, timeout=2).fetch(["cs.LG", "cs.CL"])
+    listing = await FeedClient(fake_arxiv.rss_url, timeout=2).fetch(["cs.LG", "cs.CL"])
+    assert listing is not None
     assert fake_arxiv.rss_requests == ["cs.CL+cs.LG"]
-    by_id = {a.paper.arxiv_id: a for a in items}
+    assert listing.day == fake_arxiv.today  # the channel's pubDate, as the Eastern date it names
+    by_id = {a.paper.arxiv_id: a for a in listing.announcements}
     assert set(by_id) == {"2402.01349", "2502.14816", "2411.00001"}
     mcqa = by_id["2402.01349"].paper
     assert mcqa.title.startswith("Beyond the Answers: Reviewing")
@@ -31,7 +33,40 @@ async def test_feed_items_become_announcements(fake_arxiv: FakeArxiv) -> None:
 
 
 async def test_day_without_announcements_is_empty_not_an_error(fake_arxiv: FakeArxiv) -> None:
-    assert await FeedClient(fake_arxiv.rss_url, timeout=2).fetch(["cs.CL"]) == []
+    fake_arxiv.new_day(date(2026, 11, 21))  # a Saturday
+    listing = await FeedClient(fake_arxiv.rss_url, timeout=2).fetch(["cs.CL"])
+    assert listing == Listing(date(2026, 11, 21), [], listing.validators if listing else Validators())
+
+
+async def test_an_unchanged_feed_costs_a_304(fake_arxiv: FakeArxiv) -> None:
+    fake_arxiv.announce("cs.CL", MCQA)
+    feeds = FeedClient(fake_arxiv.rss_url, timeout=2, user_agent="test-bot/1.0 (mailto:ops@example.org)")
+    first = await feeds.fetch(["cs.CL"])
+    assert first is not None
+    assert first.validators.etag
+    assert first.validators.last_modified
+    assert await feeds.fetch(["cs.CL"], first.validators) is NOT_MODIFIED
+    assert await feeds.fetch(["cs.CL"], Validators(None, first.validators.last_modified)) is NOT_MODIFIED
+    fake_arxiv.new_day(date(2026, 11, 20), {"cs.CL": [(LOSA, "new")]})
+    changed = await feeds.fetch(["cs.CL"], first.validators)
+    assert changed is not None
+    assert changed.day == date(2026, 11, 20)
+    assert [a.paper.arxiv_id for a in changed.announcements] == ["2502.14816"]
+    assert fake_arxiv.not_modified == 2
+
+
+@pytest.mark.parametrize("status", ["429", "503"])
+async def test_retry_after_is_passed_on(fake_arxiv: FakeArxiv, status: str) -> None:
+    fake_arxiv.rss_mode = status
+    held: list[float] = []
+
+    async def backoff(seconds: float) -> None:
+        held.append(seconds)
+
+    with pytest.raises(ArxivUnavailableError) as raised:
+        await FeedClient(fake_arxiv.rss_url, timeout=2, backoff=backoff).fetch(["cs.CL"])
+    assert raised.value.retry_after == 7
+    assert held == [7]
 
 
 @pytest.mark.parametrize("mode", ["503", "garbage", "hang"])

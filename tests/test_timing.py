@@ -7,7 +7,15 @@ from datetime import UTC, date, datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.core.timing import is_due, local_date, next_run, scheduled_at
+from bot.core.timing import (
+    announcement_boundary,
+    announcement_date,
+    announcement_days_between,
+    is_due,
+    local_date,
+    next_run,
+    scheduled_at,
+)
 
 
 def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
@@ -86,3 +94,24 @@ def test_next_run_is_the_first_due_moment(now: datetime, at: str, zone: str) -> 
     yesterday = day - timedelta(days=1)
     assert is_due(upcoming, at, zone, yesterday)
     assert not is_due(upcoming - timedelta(seconds=1), at, zone, yesterday)
+
+
+def test_announcement_boundaries_follow_eastern_midnight() -> None:
+    # 04:59 UTC in November is 23:59 Eastern (EST): still the previous day's listing.
+    before = datetime(2026, 11, 19, 4, 59, tzinfo=UTC)
+    after = datetime(2026, 11, 19, 5, 1, tzinfo=UTC)
+    assert announcement_boundary(before) == datetime(2026, 11, 18, 5, 0, tzinfo=UTC)
+    assert announcement_boundary(after) == datetime(2026, 11, 19, 5, 0, tzinfo=UTC)
+    assert (announcement_date(before), announcement_date(after)) == (date(2026, 11, 18), date(2026, 11, 19))
+    summer = datetime(2026, 7, 1, 4, 30, tzinfo=UTC)  # EDT: midnight is 04:00 UTC
+    assert announcement_boundary(summer) == datetime(2026, 7, 1, 4, 0, tzinfo=UTC)
+
+
+def test_missed_listing_days_are_the_weekdays_in_between() -> None:
+    friday, tuesday = date(2026, 11, 20), date(2026, 11, 24)
+    assert announcement_days_between(friday, tuesday) == [date(2026, 11, 23)]  # not the weekend
+    assert announcement_days_between(friday, friday + timedelta(days=1)) == []
+    assert announcement_days_between(date(2026, 11, 16), date(2026, 11, 19)) == [
+        date(2026, 11, 17),
+        date(2026, 11, 18),
+    ]

@@ -26,6 +26,7 @@ from bot.core.models import ChatRef, Platform
 from bot.platforms.base import ChatPlatform, Inbound
 from bot.platforms.discord import DiscordPlatform
 from bot.platforms.telegram import TelegramPlatform
+from bot.store.archive import Archive
 from bot.store.budget import TokenBudget
 from bot.store.cache import SharedCache
 from bot.store.chats import ChatStore
@@ -37,7 +38,8 @@ from bot.store.limits import RateLimiter
 from bot.store.pacing import Pacer
 from bot.summaries import ExtractiveSummarizer, LlmSummarizer, Summarizer
 from bot.summaries.service import SummaryService
-from handlers.context import CommandConfig, CommandServices, DigestNow
+from handlers.context import CommandConfig, CommandServices
+from scheduler.announcements import Announcements
 from scheduler.config import DigestConfig, Pacing
 from scheduler.discovery import Discovery
 from scheduler.queue import DeliveryQueue
@@ -60,6 +62,7 @@ class Services:
     pacer: Pacer
     arxiv: ArxivClient
     feeds: FeedClient
+    archive: Archive
     papers: PaperService
     summaries: SummaryService
     cards: CardMaker
@@ -103,7 +106,17 @@ def build_services(settings: Settings, redis: Redis | None = None) -> Services:
     async def arxiv_gate() -> None:
         await pacer.wait("arxiv", interval)
 
-    arxiv = ArxivClient(settings.arxiv_api_url, timeout=settings.arxiv_timeout_seconds, gate=arxiv_gate)
+    async def arxiv_backoff(seconds: float) -> None:  # arXiv's Retry-After holds every process's gate
+        await pacer.hold("arxiv", seconds)
+
+    agent = settings.arxiv_user_agent
+    arxiv = ArxivClient(
+        settings.arxiv_api_url,
+        timeout=settings.arxiv_timeout_seconds,
+        gate=arxiv_gate,
+        user_agent=agent,
+        backoff=arxiv_backoff,
+    )
     metrics = Metrics()
     budget = TokenBudget(redis, keys, settings.llm_daily_token_budget)
     summarizer = build_summarizer(settings, budget, metrics)
@@ -123,7 +136,14 @@ def build_services(settings: Settings, redis: Redis | None = None) -> Services:
         lifecycle=ChatLifecycle(chats, ledger),
         pacer=pacer,
         arxiv=arxiv,
-        feeds=FeedClient(settings.arxiv_rss_url, timeout=settings.arxiv_timeout_seconds, gate=arxiv_gate),
+        feeds=FeedClient(
+            settings.arxiv_rss_url,
+            timeout=settings.arxiv_timeout_seconds,
+            gate=arxiv_gate,
+            user_agent=agent,
+            backoff=arxiv_backoff,
+        ),
+        archive=Archive(redis, keys),
         papers=papers,
         summaries=summaries,
         cards=CardMaker(papers, summaries),
@@ -194,10 +214,24 @@ def consumer_name() -> str:
     return f"{socket.gethostname()}-{os.getpid()}"
 
 
+def build_announcements(services: Services) -> Announcements:
+    """The announcement archive's keeper on top of the services."""
+    settings = services.settings
+    return Announcements(
+        services.feeds,
+        services.arxiv,
+        services.papers,
+        services.archive,
+        services.metrics,
+        lookback_days=settings.lookback_days,
+        poll_minutes=settings.arxiv_poll_minutes,
+    )
+
+
 def build_discovery(services: Services) -> Discovery:
     """Discovery of new papers on top of the services."""
     return Discovery(
-        services.feeds,
+        build_announcements(services),
         services.arxiv,
         services.papers,
         redis=services.redis,
@@ -227,6 +261,12 @@ class Pipeline:
         now = datetime.now(UTC)
         await self.planner.prefetch([chat], now)
         return (await self.planner.plan(chat, now, forced=True)).planned
+
+    async def restart_digests(self, chat: ChatRef) -> None:
+        """After /resume: the chat's digests start from now, with nothing from the pause caught up on."""
+        await self.planner.state.restart(
+            chat, datetime.now(UTC), await self.discovery.announcements.archive.cursor_now()
+        )
 
 
 def build_pipeline(
@@ -265,7 +305,13 @@ def build_pipeline(
         config=config,
         pacing=pacing,
     )
-    scheduler = DigestScheduler(chats=services.chats, ledger=services.ledger, planner=planner, config=config)
+    scheduler = DigestScheduler(
+        chats=services.chats,
+        ledger=services.ledger,
+        planner=planner,
+        announcements=discovery.announcements,
+        config=config,
+    )
     return Pipeline(discovery, queue, planner, deliverer, scheduler, messengers)
 
 
@@ -282,7 +328,7 @@ def command_config(settings: Settings) -> CommandConfig:
     )
 
 
-def command_services(services: Services, digest_now: DigestNow) -> CommandServices:
+def command_services(services: Services, pipeline: Pipeline) -> CommandServices:
     """What handlers use, complete."""
     return CommandServices(
         config=command_config(services.settings),
@@ -290,14 +336,15 @@ def command_services(services: Services, digest_now: DigestNow) -> CommandServic
         cards=services.cards,
         summarize_limit=services.summarize_limit,
         digest_limit=services.digest_limit,
-        digest_now=digest_now,
+        digest_now=pipeline.digest_now,
+        restart_digests=pipeline.restart_digests,
     )
 
 
 def inbound(services: Services, pipeline: Pipeline) -> Inbound:
     """What platform adapters need to answer updates."""
     return Inbound(
-        commands=command_services(services, pipeline.digest_now),
+        commands=command_services(services, pipeline),
         lifecycle=services.lifecycle,
         pacer=services.pacer,
     )

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.arxiv.client import DEFAULT_USER_AGENT
 from bot.core.chat_settings import SettingError, parse_language, parse_time, parse_timezone
 
 
@@ -57,6 +58,8 @@ class Settings(BaseSettings):
     arxiv_rss_url: str = "https://rss.arxiv.org/rss"
     arxiv_timeout_seconds: float = Field(default=20.0, gt=0, le=120)
     arxiv_request_interval_seconds: float = Field(default=3.0, ge=0, le=60)
+    arxiv_user_agent: str = DEFAULT_USER_AGENT
+    arxiv_poll_minutes: float = Field(default=60.0, ge=1, le=1440)
 
     default_language: str = "en"
     digest_time: str = "09:00"
@@ -106,6 +109,17 @@ class Settings(BaseSettings):
     def discord_guilds(self) -> tuple[int, ...]:
         """The servers whose command menus are synced at start (none: the menu is global)."""
         return tuple(int(part) for part in self.discord_guild_ids.split(",") if part)
+
+    @field_validator("arxiv_user_agent")
+    @classmethod
+    def _user_agent(cls, value: str) -> str:
+        value = " ".join(value.split())
+        if not value or not value.isprintable() or len(value) > 200:
+            raise ValueError(
+                "expected one printable line naming the bot and a contact, "
+                "e.g. my-bot/1.0 (mailto:me@example.org)"
+            )
+        return value
 
     @field_validator("openai_base_url")
     @classmethod

@@ -6,6 +6,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import arxiv
@@ -32,7 +33,30 @@ class ArxivRejectedError(ArxivError):
 
 
 class ArxivUnavailableError(ArxivError):
-    """arXiv is down, slow or answered with something unusable."""
+    """arXiv is down, slow or answered with something unusable (`retry_after`: when it asked us to wait)."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+DEFAULT_USER_AGENT = "arxiv-digest-bot/0.2 (self-hosted; set ARXIV_USER_AGENT to name a contact)"
+RETRY_STATUSES = frozenset({429, 503})
+
+
+def retry_after_seconds(value: str | None) -> float | None:
+    """A Retry-After header in seconds (it may also be an HTTP date); None when absent or unreadable."""
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, (when - datetime.now(when.tzinfo)).total_seconds())
 
 
 class _GuardedSession(requests.Session):
@@ -42,13 +66,18 @@ class _GuardedSession(requests.Session):
     error page, which the `arxiv` parser would read as "no results".
     """
 
-    def __init__(self, timeout: float) -> None:
+    def __init__(self, timeout: float, user_agent: str) -> None:
         super().__init__()
         self._timeout = timeout
+        self._user_agent = user_agent
 
     def request(self, *args: Any, **kwargs: Any) -> requests.Response:
         kwargs.setdefault("timeout", self._timeout)
+        kwargs["headers"] = {**(kwargs.get("headers") or {}), "user-agent": self._user_agent}
         response = super().request(*args, **kwargs)
+        if response.status_code in RETRY_STATUSES:
+            wait = retry_after_seconds(response.headers.get("Retry-After"))
+            raise ArxivUnavailableError(f"arXiv answered HTTP {response.status_code}", retry_after=wait)
         if response.status_code == 200 and _ATOM_NAMESPACE not in response.content[:2048]:
             raise ArxivUnavailableError("arXiv answered with something that is not an Atom feed")
         return response
@@ -57,11 +86,11 @@ class _GuardedSession(requests.Session):
 class _ConfiguredClient(arxiv.Client):  # type: ignore[misc]
     """The `arxiv` client pointed at a configurable endpoint with a request timeout."""
 
-    def __init__(self, api_url: str, timeout: float) -> None:
+    def __init__(self, api_url: str, timeout: float, user_agent: str) -> None:
         # Retrying is ours to decide (a 400 must not be retried); pacing is ours too (shared lock).
         super().__init__(page_size=100, delay_seconds=0.0, num_retries=0)
         self.query_url_format = api_url + "?{}"
-        self._session = _GuardedSession(timeout)
+        self._session = _GuardedSession(timeout, user_agent)
 
     def _parse_feed(self, url: str, first_page: bool = True, _try_index: int = 0) -> Any:  # noqa: FBT001, FBT002
         # arxiv 4.x returns an unparseable page as an empty feed flagged `malformed`; without this,
@@ -75,19 +104,36 @@ class _ConfiguredClient(arxiv.Client):  # type: ignore[misc]
 Gate = Callable[[], Awaitable[None]]
 """Awaited before every request to arXiv (pacing shared by all processes, see bot.store.pacing)."""
 
+Backoff = Callable[[float], Awaitable[None]]
+"""Told when arXiv asked us to wait (Retry-After), so that every process's gate holds that long."""
+
 
 async def no_gate() -> None:
     """A gate that never waits (tests, one-off CLI calls)."""
 
 
+async def no_backoff(_seconds: float) -> None:
+    """A backoff that holds nothing (the next attempt still goes through the gate)."""
+
+
 class ArxivClient:
     """Looks papers up by id and searches arXiv; every request passes the shared gate first."""
 
-    def __init__(self, api_url: str, timeout: float, gate: Gate = no_gate, retries: int = 1) -> None:
-        self._client = _ConfiguredClient(api_url, timeout)
+    def __init__(
+        self,
+        api_url: str,
+        timeout: float,
+        gate: Gate = no_gate,
+        retries: int = 1,
+        *,
+        user_agent: str = DEFAULT_USER_AGENT,
+        backoff: Backoff = no_backoff,
+    ) -> None:
+        self._client = _ConfiguredClient(api_url, timeout, user_agent)
         self._timeout = timeout
         self._gate = gate
         self._retries = retries
+        self._backoff = backoff
 
     async def fetch(self, arxiv_id: str) -> Paper:
         """Fetch one paper's latest version; raises a subclass of ArxivError on failure."""
@@ -117,7 +163,9 @@ class ArxivClient:
         while True:
             try:
                 return await self._once(search)
-            except ArxivUnavailableError:
+            except ArxivUnavailableError as exc:
+                if exc.retry_after is not None:
+                    await self._backoff(exc.retry_after)  # the next request (anyone's) waits that long
                 attempt += 1
                 if attempt > self._retries:
                     raise

@@ -1,4 +1,9 @@
-"""arXiv's daily announcement feeds (`ARXIV_RSS_URL/{categories}`), parsed with feedparser."""
+"""arXiv's daily announcement feeds (`ARXIV_RSS_URL/{categories}`), parsed with feedparser.
+
+A feed is one listing: the channel's `pubDate` is its announcement date (arXiv rebuilds the feeds at
+midnight Eastern, empty on weekends and holidays). Fetches are conditional (`If-None-Match`,
+`If-Modified-Since`) when the previous answer carried validators, so an unchanged feed costs a 304.
+"""
 
 from __future__ import annotations
 
@@ -7,16 +12,26 @@ import calendar
 import logging
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from typing import Any
 
 import feedparser
 import httpx
 
-from bot.arxiv.client import ArxivUnavailableError, Gate, no_gate
+from bot.arxiv.client import (
+    DEFAULT_USER_AGENT,
+    RETRY_STATUSES,
+    ArxivUnavailableError,
+    Backoff,
+    Gate,
+    no_backoff,
+    no_gate,
+    retry_after_seconds,
+)
 from bot.core.arxiv_ids import split_versioned_id
 from bot.core.models import Paper
+from bot.core.timing import ARXIV_ZONE, local_date
 
 log = logging.getLogger(__name__)
 
@@ -39,36 +54,84 @@ class Announcement:
         return self.announce_type in NEW_TYPES
 
 
+@dataclass(frozen=True, slots=True)
+class Validators:
+    """What a feed's last answer said to ask it next time (`ETag`, `Last-Modified`)."""
+
+    etag: str | None = None
+    last_modified: str | None = None
+
+    def headers(self) -> dict[str, str]:
+        """The conditional request headers these validators make."""
+        found = {}
+        if self.etag:
+            found["If-None-Match"] = self.etag
+        if self.last_modified:
+            found["If-Modified-Since"] = self.last_modified
+        return found
+
+
+@dataclass(frozen=True, slots=True)
+class Listing:
+    """One fetched feed: its announcement date (None if the feed has none), items and validators."""
+
+    day: date | None
+    announcements: list[Announcement] = field(default_factory=list)
+    validators: Validators = Validators()
+
+
+NOT_MODIFIED = None
+"""What `FeedClient.fetch` returns when the feed has not changed since the validators given."""
+
+
 class FeedClient:
     """Fetches and parses listing feeds; a failed or unreadable fetch raises ArxivUnavailableError."""
 
-    def __init__(self, rss_url: str, timeout: float, gate: Gate = no_gate) -> None:
+    def __init__(
+        self,
+        rss_url: str,
+        timeout: float,
+        gate: Gate = no_gate,
+        user_agent: str = DEFAULT_USER_AGENT,
+        backoff: Backoff = no_backoff,
+    ) -> None:
         self._rss_url = rss_url
         self._timeout = timeout
         self._gate = gate
+        self._user_agent = user_agent
+        self._backoff = backoff
 
     def url(self, categories: Sequence[str]) -> str:
         """The feed URL for a set of categories (`…/rss/cs.CL+cs.LG`)."""
         return f"{self._rss_url}/{'+'.join(sorted(categories))}"
 
-    async def fetch(self, categories: Sequence[str]) -> list[Announcement]:
-        """Today's announcements for the categories; an empty list on days without announcements."""
+    async def fetch(self, categories: Sequence[str], validators: Validators | None = None) -> Listing | None:
+        """The categories' current listing, or NOT_MODIFIED (None) when `validators` still hold."""
         url = self.url(categories)
+        headers = {"User-Agent": self._user_agent, **(validators.headers() if validators else {})}
         await self._gate()
         try:
             async with httpx.AsyncClient(timeout=self._timeout, follow_redirects=True) as client:
-                response = await client.get(url, headers={"User-Agent": "arxiv-digest-bot"})
+                response = await client.get(url, headers=headers)
         except httpx.TimeoutException as exc:
             raise ArxivUnavailableError("the arXiv feed did not answer in time") from exc
         except httpx.HTTPError as exc:
             raise ArxivUnavailableError(f"cannot reach the arXiv feed: {type(exc).__name__}") from exc
+        if response.status_code == 304 and validators is not None:
+            return NOT_MODIFIED
         if response.status_code != 200:
-            raise ArxivUnavailableError(f"the arXiv feed answered HTTP {response.status_code}")
-        return await asyncio.to_thread(parse_feed, response.content)
+            wait = retry_after_seconds(response.headers.get("Retry-After"))
+            if wait is not None and response.status_code in RETRY_STATUSES:
+                await self._backoff(wait)  # every process's next arXiv request waits that long
+            raise ArxivUnavailableError(f"the arXiv feed answered HTTP {response.status_code}", wait)
+        day, announcements = await asyncio.to_thread(parse_feed, response.content)
+        fresh = Validators(response.headers.get("ETag"), response.headers.get("Last-Modified"))
+        return Listing(day, announcements, fresh)
 
 
-def parse_feed(content: bytes) -> list[Announcement]:
-    """Parse an arXiv RSS document; raises ArxivUnavailableError if it is not one."""
+def parse_feed(content: bytes) -> tuple[date | None, list[Announcement]]:
+    """Parse an arXiv RSS document into its announcement date and items; raises ArxivUnavailableError
+    if it is not one."""
     parsed: Any = feedparser.parse(content)
     channel = parsed.get("feed", {})
     if not channel.get("title") or parsed.get("version", "") == "":
@@ -79,7 +142,15 @@ def parse_feed(content: bytes) -> list[Announcement]:
             announcements.append(_announcement(entry))
         except (KeyError, ValueError) as exc:
             log.warning("Skipping an unreadable feed item: %s", exc)
-    return announcements
+    return _listing_day(channel), announcements
+
+
+def _listing_day(channel: Any) -> date | None:
+    """The channel's pubDate as the Eastern date it names (arXiv writes it as 00:00 -0500)."""
+    published = channel.get("published_parsed")
+    if published is None:
+        return None
+    return local_date(datetime.fromtimestamp(calendar.timegm(published), UTC), ARXIV_ZONE)
 
 
 def _announcement(entry: Any) -> Announcement:

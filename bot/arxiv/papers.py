@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from bot.arxiv.client import ArxivClient
+from bot.arxiv.client import ArxivClient, PaperNotFoundError
 from bot.core.codec import dumps, paper_from_json
 from bot.core.models import Paper
 from bot.core.ports import Cache
 
 PAPER_TTL_SECONDS = 24 * 3600  # a new version can appear; a day-old card is still honest
+LOOKUP_CHUNK = 100  # ids per API request (arXiv's page size)
 
 
 class PaperService:
@@ -33,9 +34,24 @@ class PaperService:
         await self._cache.put_many({self._key(p.arxiv_id): dumps(p) for p in papers}, PAPER_TTL_SECONDS)
 
     async def get_many(self, arxiv_ids: Sequence[str]) -> list[Paper]:
-        """Papers in the given order: cached ones in one round trip, any that expired looked up."""
+        """Papers in the given order: cached ones in one round trip, the others looked up 100 a request.
+
+        Raises PaperNotFoundError when arXiv does not know one of them (and other ArxivErrors).
+        """
         cached = await self._cache.get_many([self._key(i) for i in arxiv_ids])
-        return [
-            paper_from_json(raw) if raw is not None else await self.get(arxiv_id)
-            for arxiv_id, raw in zip(arxiv_ids, cached, strict=True)
-        ]
+        missing = [i for i, raw in zip(arxiv_ids, cached, strict=True) if raw is None]
+        fetched: dict[str, Paper] = {}
+        for start in range(0, len(missing), LOOKUP_CHUNK):
+            for paper in await self._arxiv.fetch_many(missing[start : start + LOOKUP_CHUNK]):
+                fetched[paper.arxiv_id] = paper
+        if fetched:
+            await self.put_many(list(fetched.values()))
+        papers = []
+        for arxiv_id, raw in zip(arxiv_ids, cached, strict=True):
+            if raw is not None:
+                papers.append(paper_from_json(raw))
+            elif arxiv_id in fetched:
+                papers.append(fetched[arxiv_id])
+            else:
+                raise PaperNotFoundError(arxiv_id)
+        return papers

@@ -26,6 +26,21 @@ class Metrics:
         )
         self.messages = Counter("arxivbot_messages", "Digest messages by outcome", ["outcome"], registry=r)
         self.rate_limited = Counter("arxivbot_rate_limited", "429 answers from the chat platform", registry=r)
+        self.polls = Counter(
+            "arxivbot_feed_polls",
+            "Feed requests by result (fetched, not_modified, failed)",
+            ["result"],
+            registry=r,
+        )
+        self.archived = Counter(
+            "arxivbot_papers_archived",
+            "Announcements archived, by source (feed, backfill)",
+            ["source"],
+            registry=r,
+        )
+        self.backfilled_days = Counter(
+            "arxivbot_backfilled_days", "Listing days recovered from the API after a gap", registry=r
+        )
 
     def serve(self, port: int) -> None:
         """Expose /metrics on `port` (a daemon thread)."""

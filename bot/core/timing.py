@@ -61,3 +61,37 @@ def next_run(now: datetime, hhmm: str, zone: str) -> datetime:
         if at > now:
             return at
     raise AssertionError("unreachable: a wall-clock time recurs within three days")
+
+
+ARXIV_ZONE = "America/New_York"
+"""arXiv's clock: its listings and feeds change at midnight Eastern time."""
+
+
+def announcement_boundary(now: datetime) -> datetime:
+    """The most recent instant (≤ `now`) at which arXiv's feeds change: 00:00 Eastern, every day.
+
+    arXiv announces on weekday evenings and rebuilds its feeds at midnight Eastern (empty on weekends and
+    holidays); whatever was fetched before this instant may be yesterday's listing.
+    """
+    return scheduled_at(local_date(now, ARXIV_ZONE), "00:00", ARXIV_ZONE)
+
+
+def announcement_date(now: datetime) -> date:
+    """The date of the listing arXiv's feeds show at `now` once rebuilt (the Eastern calendar date)."""
+    return local_date(now, ARXIV_ZONE)
+
+
+def announcement_days_between(after: date, before: date) -> list[date]:
+    """Weekdays strictly between two listing dates: the days whose listings a gap may have missed."""
+    days = []
+    day = after + timedelta(days=1)
+    while day < before:
+        if day.weekday() < 5:
+            days.append(day)
+        day += timedelta(days=1)
+    return days
+
+
+def eastern_midnight(day: date) -> datetime:
+    """00:00 Eastern on `day`, as an aware UTC datetime."""
+    return scheduled_at(day, "00:00", ARXIV_ZONE)

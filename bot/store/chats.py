@@ -181,6 +181,14 @@ class ChatStore:
         """The chat's topics, sorted."""
         return sorted(await _smembers(self._redis, self._keys.chat_topics(chat)))
 
+    async def topics_of(self, chats: Sequence[ChatRef]) -> list[list[str]]:
+        """Many chats' topics (each sorted) in one round trip."""
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for chat in chats:
+                pipe.smembers(self._keys.chat_topics(chat))
+            replies = await pipe.execute()
+        return [sorted(str(t) for t in reply) for reply in replies]
+
     async def all_chats(self) -> list[ChatRef]:
         """Every stored chat."""
         members = await _smembers(self._redis, self._keys.chats())

@@ -87,13 +87,45 @@ class Keys:
         """The delivery stream shared by every worker."""
         return f"{self.prefix}{{deliveries}}:stream"
 
-    def found_feed(self, category: str) -> str:
-        """Paper ids of a category's current announcement listing."""
-        return f"{self.prefix}found:feed:{category}"
+    # ----- the announcement archive (one hash tag: its scripts touch several keys) -----------------
+    def _archive(self, rest: str) -> str:
+        return f"{self.prefix}{{archive}}:{rest}"
 
-    def found_failed(self, category: str) -> str:
-        """A feed fetch that just failed, so it is not asked again at once."""
-        return f"{self.prefix}found:failed:{category}"
+    def archive_seq(self) -> str:
+        """The sequence numbering every paper archived (a chat's cursor is a value of it)."""
+        return self._archive("seq")
+
+    def archive_papers(self, category: str) -> str:
+        """Papers archived for a category: paper id → its sequence number (a sorted set)."""
+        return self._archive(f"cat:{category}")
+
+    def archive_dates(self, category: str) -> str:
+        """Paper id → `listing day|source` (feed or backfill) for a category."""
+        return self._archive(f"cat:{category}:dates")
+
+    def archive_days(self, category: str) -> str:
+        """Listing day → what the archive holds for it (source, count, v1 submission span)."""
+        return self._archive(f"days:{category}")
+
+    def archive_categories(self) -> str:
+        """Every category with archived papers (for housekeeping)."""
+        return self._archive("categories")
+
+    def archive_polls(self) -> str:
+        """Category → when its feed was last checked and which listing day it showed."""
+        return self._archive("polls")
+
+    def archive_validators(self) -> str:
+        """Feed URL → the ETag and Last-Modified of its last answer (conditional requests)."""
+        return self._archive("validators")
+
+    def archive_gaps(self) -> str:
+        """Category → listing days missed, still to back-fill from the API."""
+        return self._archive("gaps")
+
+    def archive_lock(self) -> str:
+        """The lock that makes one process poll at a time."""
+        return self._archive("lock")
 
     def found_search(self, query: str, since: datetime) -> str:
         """Paper ids a keyword search found since an hour."""

@@ -7,12 +7,15 @@ and an error entry, and can be made to fail: 503, hang, or send an unreadable pa
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import re
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from xml.sax.saxutils import escape, quoteattr
 
 from aiohttp import web
 
+from bot.core.timing import announcement_date
 from tests.fakes.papers import ALL_PAPERS, FakePaper
 from tests.fakes.server import LocalServer
 
@@ -108,7 +111,12 @@ def error_feed(query: str, arxiv_id: str) -> str:
     )
 
 
-def rss_item(paper: FakePaper, announce_type: str) -> str:
+def rfc822(day: date) -> str:
+    """A listing day as arXiv writes it in the feed: midnight Eastern (EST)."""
+    return f"{day:%a, %d %b %Y} 00:00:00 -0500"
+
+
+def rss_item(paper: FakePaper, announce_type: str, day: date) -> str:
     """One paper as an item of arXiv's announcement RSS."""
     vid = f"{paper.arxiv_id}v{paper.version}"
     categories = "".join(f"\n      <category>{escape(c)}</category>" for c in paper.categories)
@@ -118,7 +126,7 @@ def rss_item(paper: FakePaper, announce_type: str) -> str:
       <link>https://arxiv.org/abs/{paper.arxiv_id}</link>
       <description>{escape(description)}</description>
       <guid isPermaLink="false">oai:arXiv.org:{vid}</guid>{categories}
-      <pubDate>Mon, 18 Nov 2024 00:00:00 -0500</pubDate>
+      <pubDate>{rfc822(day)}</pubDate>
       <arxiv:announce_type>{announce_type}</arxiv:announce_type>
       <dc:rights>http://creativecommons.org/licenses/by/4.0/</dc:rights>
       <dc:creator>{escape(", ".join(paper.authors))}</dc:creator>
@@ -126,9 +134,9 @@ def rss_item(paper: FakePaper, announce_type: str) -> str:
 """
 
 
-def rss_feed(categories: str, items: list[tuple[FakePaper, str]]) -> str:
-    """An arXiv announcement feed (empty on days without announcements)."""
-    body = "".join(rss_item(p, kind) for p, kind in items)
+def rss_feed(categories: str, items: list[tuple[FakePaper, str]], day: date) -> str:
+    """An arXiv announcement feed for a listing day (empty on days without announcements)."""
+    body = "".join(rss_item(p, kind, day) for p, kind in items)
     return f"""<?xml version='1.0' encoding='UTF-8'?>
 <rss xmlns:arxiv="http://arxiv.org/schemas/atom" xmlns:dc="http://purl.org/dc/elements/1.1/"
      xmlns:atom="http://www.w3.org/2005/Atom" version="2.0">
@@ -139,9 +147,9 @@ def rss_feed(categories: str, items: list[tuple[FakePaper, str]]) -> str:
     <atom:link href="https://rss.arxiv.org/rss/{escape(categories)}" rel="self" type="application/rss+xml"/>
     <docs>http://www.rssboard.org/rss-specification</docs>
     <language>en-us</language>
-    <lastBuildDate>Mon, 18 Nov 2024 05:00:00 +0000</lastBuildDate>
+    <lastBuildDate>{day:%a, %d %b %Y} 05:00:00 +0000</lastBuildDate>
     <managingEditor>rss-help@arxiv.org</managingEditor>
-    <pubDate>Mon, 18 Nov 2024 00:00:00 -0500</pubDate>
+    <pubDate>{rfc822(day)}</pubDate>
     <skipDays>
       <day>Saturday</day>
       <day>Sunday</day>
@@ -178,8 +186,10 @@ def matches(node: object, paper: FakePaper) -> bool:
 class FakeArxiv(LocalServer):
     """The fake server; `mode` (API) and `rss_mode` are "ok", "503", "hang" or "garbage".
 
-    `listings` maps a category to today's announcements (paper, announce type); an empty listing is a
-    day without announcements (weekends, holidays).
+    `listings` maps a category to the announcements of the listing day `today` (paper, announce type);
+    an empty listing is a day without announcements (weekends, holidays). Feeds carry an ETag and a
+    Last-Modified and answer a conditional request for an unchanged feed with 304; `rss_mode` "429" and
+    "503" answer with a Retry-After.
     """
 
     papers: dict[str, FakePaper] = field(default_factory=lambda: {p.arxiv_id: p for p in ALL_PAPERS})
@@ -189,6 +199,9 @@ class FakeArxiv(LocalServer):
     rss_requests: list[str] = field(default_factory=list)
     listings: dict[str, list[tuple[FakePaper, str]]] = field(default_factory=dict)
     delay: float = 0.0
+    today: date = field(default_factory=lambda: announcement_date(datetime.now(UTC)))  # as arXiv's own
+    retry_after: int = 7
+    not_modified: int = 0  # conditional feed requests answered 304
 
     def __post_init__(self) -> None:
         LocalServer.__init__(self)
@@ -220,11 +233,21 @@ class FakeArxiv(LocalServer):
         self.papers[paper.arxiv_id] = paper
         self.listings.setdefault(category, []).append((paper, announce_type))
 
+    def new_day(self, day: date, announcements: dict[str, list[tuple[FakePaper, str]]] | None = None) -> None:
+        """arXiv rebuilds its feeds for listing day `day` (at midnight Eastern): the old listing is gone."""
+        self.today = day
+        self.listings = {}
+        for category, items in (announcements or {}).items():
+            for paper, kind in items:
+                self.announce(category, paper, kind)
+
     async def _rss(self, request: web.Request) -> web.Response:
         categories = request.match_info["categories"]
         self.rss_requests.append(categories)
-        if self.rss_mode == "503":
-            return web.Response(status=503, text="Service Temporarily Unavailable")
+        if self.rss_mode in {"503", "429"}:
+            status = int(self.rss_mode)
+            headers = {"Retry-After": str(self.retry_after)}
+            return web.Response(status=status, text="Service Temporarily Unavailable", headers=headers)
         if self.rss_mode == "hang":
             await asyncio.sleep(3600)
         if self.rss_mode == "garbage":
@@ -236,7 +259,16 @@ class FakeArxiv(LocalServer):
                 if paper.arxiv_id not in seen:
                     seen.add(paper.arxiv_id)
                     items.append((paper, kind))
-        return web.Response(text=rss_feed(categories, items), content_type="application/rss+xml")
+        body = rss_feed(categories, items, self.today)
+        etag = '"' + hashlib.sha256(body.encode()).hexdigest()[:16] + '"'
+        modified = f"{self.today:%a, %d %b %Y} 05:00:00 GMT"
+        headers = {"ETag": etag, "Last-Modified": modified}
+        if request.headers.get("If-None-Match") == etag or (
+            "If-None-Match" not in request.headers and request.headers.get("If-Modified-Since") == modified
+        ):
+            self.not_modified += 1
+            return web.Response(status=304, headers=headers)
+        return web.Response(text=body, content_type="application/rss+xml", headers=headers)
 
     async def _query(self, request: web.Request) -> web.Response:
         self.requests.append(dict(request.query))

@@ -83,6 +83,7 @@ def scheduler_of(
         chats=services.chats,
         ledger=services.ledger,
         planner=pipeline.planner,
+        announcements=pipeline.discovery.announcements,
         config=digest_config(services.settings),
         clock=clock,
     )

@@ -170,4 +170,4 @@ def fake_platform_for(services: Services) -> FakePlatform:
     """The fake platform on the given services, with `/digest` planned through a real pipeline."""
     messenger = FakeMessenger()
     pipeline = build_pipeline(services, {"cli": messenger}, consumer="fake", pacing=False)
-    return FakePlatform(command_services(services, pipeline.digest_now), messenger, pipeline)
+    return FakePlatform(command_services(services, pipeline), messenger, pipeline)
