@@ -38,6 +38,7 @@ FEED_CHUNK = 20  # categories per feed request
 LOOKUP_CHUNK = 100  # ids per metadata request
 BACKFILL_LIMIT = 2000  # papers per back-filled category and gap
 RECHECK_SECONDS = 60.0  # a feed behind the calendar is asked again this often
+FAILURE_MEMORY_SECONDS = 300.0  # a feed that just failed is not asked again this soon (by anyone)
 PENDING_GRACE = timedelta(hours=2)  # after that, a feed still behind is taken as it is
 LOCK_SECONDS = 300
 LOCK_WAIT_SECONDS = 60.0
@@ -88,8 +89,15 @@ class Announcements:
             return False
         return now - announcement_boundary(now) < PENDING_GRACE
 
+    @staticmethod
+    def failing(state: PollState, now: datetime) -> bool:
+        """Whether the category's last poll failed a moment ago (arXiv is not asked again yet)."""
+        return state.failed_at > state.checked and now.timestamp() - state.failed_at < FAILURE_MEMORY_SECONDS
+
     def needs_poll(self, state: PollState, now: datetime, *, periodic: bool = False) -> bool:
         """Never trust a check made before the last boundary; re-ask a feed behind the calendar."""
+        if self.failing(state, now):
+            return False
         checked = state.checked
         if checked < announcement_boundary(now).timestamp():
             return True
@@ -106,6 +114,9 @@ class Announcements:
         failed = await self.poll(due, now) if due else {}
         if due:
             states = await self.archive.poll_states(wanted)
+        for category in wanted:  # failed a moment ago, here or in another process: still failed
+            if category not in failed and self.failing(states[category], now):
+                failed[category] = states[category].failure
         pending = {c for c in wanted if c not in failed and self.behind(states[c], now)}
         return Freshness(failed, pending)
 
@@ -164,6 +175,7 @@ class Announcements:
                 self._metrics.fetch_failures.inc()
                 log.warning("Feed %s failed: %s", "+".join(chunk), exc)
                 failed.update(dict.fromkeys(chunk, str(exc)))
+                await self._remember_failure(chunk, states, now, str(exc))
                 continue
             if listing is None:
                 self._metrics.polls.labels("not_modified").inc()
@@ -173,6 +185,18 @@ class Announcements:
             await self._archive_listing(chunk, listing, states, now)
             await self.archive.set_validators(url, listing.validators.etag, listing.validators.last_modified)
         return failed
+
+    async def _remember_failure(
+        self, chunk: list[str], states: dict[str, PollState], now: datetime, reason: str
+    ) -> None:
+        """Remember the failure (nobody asks again for a few minutes); for a category never read yet, also
+        since when it is wanted, so that its first successful read back-fills the days it missed."""
+        failed = {}
+        for category in chunk:
+            state = states[category]
+            wanted = state.wanted or (announcement_date(now) if state.day is None else None)
+            failed[category] = PollState(state.checked, state.day, wanted, now.timestamp(), reason)
+        await self.archive.set_polled(failed)
 
     async def _archive_listing(
         self, chunk: list[str], listing: Listing, states: dict[str, PollState], now: datetime
@@ -193,11 +217,13 @@ class Announcements:
                     "feed", len(mine), min(submitted, default=None), max(submitted, default=None)
                 )
                 await self.archive.set_day(category, listing.day, record)
-                if previous is not None and listing.day > previous:
-                    missed = announcement_days_between(previous, listing.day)
+                wanted = states[category].wanted
+                after = previous or (wanted - timedelta(days=1) if wanted else None)
+                if after is not None and listing.day > after:
+                    missed = announcement_days_between(after, listing.day)
                     if missed:
                         log.warning("Archive of %s missed listing days %s; back-filling", category, missed)
-                        await self.archive.add_gap(category, Gap(previous, listing.day, tuple(missed)))
+                        await self.archive.add_gap(category, Gap(after, listing.day, tuple(missed)))
             polled[category] = PollState(now.timestamp(), listing.day or previous)
         await self.archive.set_polled(polled)
         log.info(

@@ -80,3 +80,18 @@ async def test_requests_are_paced(fake_arxiv: FakeArxiv) -> None:
     await paced.fetch("2502.14816")
     await paced.fetch("hep-th/9901001")
     assert time.monotonic() - started >= 0.6
+
+
+async def test_retry_after_from_the_api_holds_every_request(fake_arxiv: FakeArxiv) -> None:
+    fake_arxiv.mode, fake_arxiv.retry_after = "429", 4
+    held: list[float] = []
+
+    async def backoff(seconds: float) -> None:
+        held.append(seconds)
+
+    agent = "digest-test/1.0 (mailto:ops@example.org)"
+    arxiv = ArxivClient(fake_arxiv.api_url, timeout=2, retries=1, backoff=backoff, user_agent=agent)
+    with pytest.raises(ArxivUnavailableError):
+        await arxiv.fetch("2402.01349")
+    assert held == [4, 4]  # each attempt's answer asked for 4 s; the shared gate waits them out
+    assert fake_arxiv.user_agents == {agent}  # not the arxiv package's own

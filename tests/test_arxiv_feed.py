@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from bot.arxiv.client import ArxivClient, ArxivUnavailableError
+from bot.arxiv.client import DEFAULT_USER_AGENT, ArxivClient, ArxivUnavailableError
 from bot.arxiv.feed import NOT_MODIFIED, FeedClient, Listing, Validators
 from tests.fakes.arxiv_api import FakeArxiv
 from tests.fakes.papers import LOSA, MCQA, OLD_STYLE
@@ -57,7 +57,7 @@ async def test_an_unchanged_feed_costs_a_304(fake_arxiv: FakeArxiv) -> None:
 
 @pytest.mark.parametrize("status", ["429", "503"])
 async def test_retry_after_is_passed_on(fake_arxiv: FakeArxiv, status: str) -> None:
-    fake_arxiv.rss_mode = status
+    fake_arxiv.rss_mode, fake_arxiv.retry_after = status, 7
     held: list[float] = []
 
     async def backoff(seconds: float) -> None:
@@ -93,3 +93,8 @@ async def test_batch_lookup(fake_arxiv: FakeArxiv) -> None:
     )
     assert sorted(p.arxiv_id for p in papers) == ["2402.01349", "2502.14816"]
     assert len(fake_arxiv.requests) == 1
+
+
+async def test_the_feed_client_names_the_bot(fake_arxiv: FakeArxiv) -> None:
+    await FeedClient(fake_arxiv.rss_url, timeout=2).fetch(["cs.CL"])
+    assert fake_arxiv.user_agents == {DEFAULT_USER_AGENT}

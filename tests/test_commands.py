@@ -108,7 +108,9 @@ async def test_settings_pause_and_resume(platform: FakePlatform) -> None:
     assert "timezone: UTC+08:00" in shown
     assert "Digests paused" in text_of(await platform.send("/pause"))
     assert "already paused" in text_of(await platform.send("/pause"))
-    assert "resumed for 1 topic(s), daily at 07:05 (UTC+08:00)" in text_of(await platform.send("/resume"))
+    resumed = text_of(await platform.send("/resume"))
+    assert "resumed for 1 topic(s), daily at 07:05 (UTC+08:00)" in resumed
+    assert "papers announced while digests were paused are not sent" in resumed
 
 
 async def test_private_language_comes_from_the_user(platform: FakePlatform) -> None:

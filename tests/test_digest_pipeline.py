@@ -42,7 +42,9 @@ def pipeline(services: Services, fake_tg: FakeTelegram) -> Pipeline:
     return pipeline_for(services, fake_tg)
 
 
-def announce_day(fake_arxiv: FakeArxiv) -> None:
+def announce_day(fake_arxiv: FakeArxiv, *, at_noon: bool = True) -> None:
+    if at_noon:  # the listing the feeds show at the tests' clock (else: at the real one)
+        fake_arxiv.today = NOON.date()
     for n in range(1, 6):
         fake_arxiv.announce("cs.CL", paper(n))
     for n in range(6, 9):
@@ -50,7 +52,8 @@ def announce_day(fake_arxiv: FakeArxiv) -> None:
     both = paper(9, "cs.CL", categories=("cs.CL", "cs.LG"), title="A cross-listed paper on diffusion")
     fake_arxiv.announce("cs.CL", both)
     fake_arxiv.announce("cs.LG", both, "cross")
-    fake_arxiv.announce("cs.CL", paper(10, title="An old paper, replaced today"), "replace")
+    old = paper(10, title="An old paper, replaced today", published="2026-09-01T10:00:00Z", version=2)
+    fake_arxiv.announce("cs.CL", old, "replace")
 
 
 async def test_clean_run_delivers_each_paper_once_per_chat(
@@ -223,7 +226,7 @@ async def test_digest_command_delivers_now(
     services: Services, fake_tg: FakeTelegram, fake_arxiv: FakeArxiv
 ) -> None:
     user = 4242
-    announce_day(fake_arxiv)
+    announce_day(fake_arxiv, at_noon=False)  # /digest runs on the real clock
     pipeline = pipeline_for(services, fake_tg)
     async with telegram_bot(services, pipeline=pipeline):
         assert "follows no topics yet" in await ask(fake_tg, "/digest", user)

@@ -50,10 +50,14 @@ return result
 
 @dataclass(frozen=True, slots=True)
 class PollState:
-    """When a category's feed was last checked (by the checker's clock) and which listing day it showed."""
+    """When a category's feed was last checked (by the checker's clock) and which listing day it showed;
+    `wanted`: the listing day when a chat first needed it, if no poll has succeeded yet (to back-fill)."""
 
     checked: float = 0.0
     day: date | None = None
+    wanted: date | None = None
+    failed_at: float = 0.0  # the last failed poll (not retried for a few minutes, by any process)
+    failure: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,14 +155,29 @@ class Archive:
                 continue
             data = json.loads(str(value))
             day = date.fromisoformat(data["day"]) if data.get("day") else None
-            states[category] = PollState(float(data.get("checked", 0)), day)
+            wanted = date.fromisoformat(data["wanted"]) if data.get("wanted") else None
+            states[category] = PollState(
+                float(data.get("checked", 0)),
+                day,
+                wanted,
+                float(data.get("failed_at", 0)),
+                str(data.get("failure", "")),
+            )
         return states
 
     async def set_polled(self, states: dict[str, PollState]) -> None:
         """Remember when categories were checked and which listing day they showed."""
         if states:
             values = {
-                c: json.dumps({"checked": s.checked, "day": s.day.isoformat() if s.day else None})
+                c: json.dumps(
+                    {
+                        "checked": s.checked,
+                        "day": s.day.isoformat() if s.day else None,
+                        "wanted": s.wanted.isoformat() if s.wanted else None,
+                        "failed_at": s.failed_at,
+                        "failure": s.failure,
+                    }
+                )
                 for c, s in states.items()
             }
             await self._redis.hset(self._keys.archive_polls(), mapping=values)  # type: ignore[arg-type]

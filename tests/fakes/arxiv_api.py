@@ -200,8 +200,9 @@ class FakeArxiv(LocalServer):
     listings: dict[str, list[tuple[FakePaper, str]]] = field(default_factory=dict)
     delay: float = 0.0
     today: date = field(default_factory=lambda: announcement_date(datetime.now(UTC)))  # as arXiv's own
-    retry_after: int = 7
+    retry_after: int | None = None  # the Retry-After of a 429 or 503, if any
     not_modified: int = 0  # conditional feed requests answered 304
+    user_agents: set[str] = field(default_factory=set)  # every User-Agent that asked
 
     def __post_init__(self) -> None:
         LocalServer.__init__(self)
@@ -244,9 +245,10 @@ class FakeArxiv(LocalServer):
     async def _rss(self, request: web.Request) -> web.Response:
         categories = request.match_info["categories"]
         self.rss_requests.append(categories)
+        self.user_agents.add(request.headers.get("User-Agent", ""))
         if self.rss_mode in {"503", "429"}:
             status = int(self.rss_mode)
-            headers = {"Retry-After": str(self.retry_after)}
+            headers = {"Retry-After": str(self.retry_after)} if self.retry_after is not None else {}
             return web.Response(status=status, text="Service Temporarily Unavailable", headers=headers)
         if self.rss_mode == "hang":
             await asyncio.sleep(3600)
@@ -272,10 +274,14 @@ class FakeArxiv(LocalServer):
 
     async def _query(self, request: web.Request) -> web.Response:
         self.requests.append(dict(request.query))
+        self.user_agents.add(request.headers.get("User-Agent", ""))
         if self.delay:
             await asyncio.sleep(self.delay)
-        if self.mode == "503":
-            return web.Response(status=503, text="Service Temporarily Unavailable")
+        if self.mode in {"503", "429"}:
+            headers = {"Retry-After": str(self.retry_after)} if self.retry_after is not None else {}
+            return web.Response(
+                status=int(self.mode), text="Service Temporarily Unavailable", headers=headers
+            )
         if self.mode == "hang":
             await asyncio.sleep(3600)
         if self.mode == "garbage":
