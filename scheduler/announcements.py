@@ -126,15 +126,12 @@ class Announcements:
         return await self.archive.read(sorted(set(categories)), cursor, not_before)
 
     async def poll_if_due(self, categories: Sequence[str], now: datetime) -> dict[str, str]:
-        """The poller's tick: categories not checked since the boundary or for POLL minutes; gaps."""
+        """The poller's tick: categories not checked since the boundary or for POLL minutes (each poll
+        also retries the back-fills still pending, so a failing API is asked at most that often)."""
         wanted = sorted(set(categories))
         states = await self.archive.poll_states(wanted)
         due = [c for c in wanted if self.needs_poll(states[c], now, periodic=True)]
-        if due:
-            return await self.poll(due, now)
-        if await self.archive.gaps():
-            await self._one_at_a_time(lambda: self._backfill_gaps(now))
-        return {}
+        return await self.poll(due, now) if due else {}
 
     # ----- polling -------------------------------------------------------------------------------
     async def poll(self, categories: Sequence[str], now: datetime) -> dict[str, str]:

@@ -247,3 +247,19 @@ async def test_housekeeping_forgets_announcements_past_the_look_back(world: Worl
     archived = await world.services.archive.read(["cs.CL"], 0, MON)
     assert archived.papers == {"cs.CL": [("2411.00002", TUE)]}
     assert MON not in await world.services.archive.days("cs.CL")
+
+
+async def test_a_back_fill_that_fails_is_retried_by_the_next_poll(world: World) -> None:
+    await add_chat(world.services, world.tg, 1, ["cs.CL"], time="09:00")
+    world.listing(MON, [submitted_before(MON, 1)])
+    assert await world.at(utc(MON, 9)) == pairs(1, 1)
+    world.listing(TUE, [submitted_before(TUE, 2)])  # missed: the bot is down on Tuesday
+    world.listing(WED, [submitted_before(WED, 3)])
+    world.arxiv.mode = "503"  # the API is down when the gap is found (the feed works)
+    assert await world.at(utc(WED, 9)) == pairs(1, 3)
+    assert list(await world.services.archive.gaps()) == ["cs.CL"]
+    world.arxiv.mode = "ok"
+    assert await world.at(utc(WED, 10)) == []  # the hourly poll back-fills Tuesday
+    assert await world.services.archive.gaps() == {}
+    world.listing(THU, [submitted_before(THU, 4)])
+    assert await world.at(utc(THU, 9)) == pairs(1, 2, 4)

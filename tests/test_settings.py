@@ -19,6 +19,9 @@ CONTRACT = {
     "DISCORD_CHANNEL_INTERVAL_SECONDS",
     "DISCORD_GLOBAL_RATE",
     "DISCORD_SEND_TIMEOUT_SECONDS",
+    "ARXIV_USER_AGENT",
+    "ARXIV_POLL_MINUTES",
+    "LOOKBACK_DAYS",
     "REDIS_URL",
     "OPENAI_API_KEY",
     "OPENAI_BASE_URL",
@@ -139,3 +142,12 @@ def test_the_readme_invites_the_bot_with_the_permissions_it_checks() -> None:
     assert f"(permissions integer\n   `{INVITE_PERMISSIONS.value}`)" in readme  # and the text
     assert missing_to_post(INVITE_PERMISSIONS, thread=False) == ()
     assert missing_to_post(INVITE_PERMISSIONS, thread=True) == ()
+
+
+def test_arxiv_user_agent(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert load_settings().arxiv_user_agent.startswith("arxiv-digest-bot/")
+    monkeypatch.setenv("ARXIV_USER_AGENT", "  my-digest/1.0   (mailto:me@example.org) ")
+    assert load_settings().arxiv_user_agent == "my-digest/1.0 (mailto:me@example.org)"
+    monkeypatch.setenv("ARXIV_USER_AGENT", "bad\u0007agent")
+    with pytest.raises(ConfigError, match="ARXIV_USER_AGENT: expected one printable line"):
+        load_settings()
