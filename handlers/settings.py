@@ -26,6 +26,7 @@ def _describe(settings: ChatSettings) -> list[Span | str]:
         "timezone": settings.timezone,
         "max_papers": str(settings.max_papers),
         "style": settings.style,
+        "min_score": "off" if settings.min_score is None else f"{settings.min_score:.2f}",
     }
     spans: list[Span | str] = []
     for key in SETTING_KEYS:

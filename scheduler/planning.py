@@ -18,10 +18,12 @@ class Candidate:
 
 @dataclass(frozen=True, slots=True)
 class Plan:
-    """The papers shown as cards (or rows), and the rest listed as links."""
+    """The papers shown as cards (or rows), and the rest listed as links; `below`: how many of those
+    links scored under the chat's min_score (they would otherwise have been cards)."""
 
     chosen: tuple[Candidate, ...]
     overflow: tuple[Candidate, ...]
+    below: int = 0
 
     @property
     def empty(self) -> bool:
@@ -48,8 +50,41 @@ def rank(candidates: Sequence[Candidate]) -> list[Candidate]:
     )
 
 
-def plan_digest(found: Mapping[str, Sequence[Paper]], already: set[str], max_papers: int) -> Plan:
-    """The chat's digest: new papers only (never one it already has), at most `max_papers` as cards."""
-    fresh = [c for c in merge(found) if c.paper.arxiv_id not in already]
-    ordered = rank(fresh)
-    return Plan(tuple(ordered[:max_papers]), tuple(ordered[max_papers:]))
+def fresh_candidates(found: Mapping[str, Sequence[Paper]], already: set[str]) -> list[Candidate]:
+    """One candidate per paper the chat does not have yet."""
+    return [c for c in merge(found) if c.paper.arxiv_id not in already]
+
+
+def rank_by_score(candidates: Sequence[Candidate], scores: Mapping[str, float]) -> list[Candidate]:
+    """The best scores first (then more topics, newest, id), as a chat's profile scored them."""
+    return sorted(
+        candidates,
+        key=lambda c: (
+            -scores.get(c.paper.arxiv_id, 0.0),
+            -len(c.topics),
+            -c.paper.published.timestamp(),
+            c.paper.arxiv_id,
+        ),
+    )
+
+
+def plan_digest(
+    found: Mapping[str, Sequence[Paper]],
+    already: set[str],
+    max_papers: int,
+    scores: Mapping[str, float] | None = None,
+    min_score: float | None = None,
+) -> Plan:
+    """The chat's digest: new papers only (never one it already has), at most `max_papers` as cards.
+
+    With `scores` (the chat's profile), cards and links follow them; with `min_score` too, papers
+    scoring under it are listed as links instead of filling the cards on a weak day.
+    """
+    fresh = fresh_candidates(found, already)
+    ordered = rank_by_score(fresh, scores) if scores is not None else rank(fresh)
+    chosen, overflow = ordered[:max_papers], ordered[max_papers:]
+    if scores is None or min_score is None:
+        return Plan(tuple(chosen), tuple(overflow))
+    strong = [c for c in chosen if scores.get(c.paper.arxiv_id, 0.0) >= min_score]
+    weak = chosen[len(strong) :]  # sorted by score: the weak ones are the last of the chosen
+    return Plan(tuple(strong), tuple(weak + overflow), below=len(weak))

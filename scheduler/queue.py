@@ -41,6 +41,7 @@ class Delivery:
     more: int = 0  # papers beyond max_papers, announced by message `more_at` before its first link
     more_at: int = -1
     matched: dict[str, list[str]] = field(default_factory=dict)
+    because: dict[str, str] = field(default_factory=dict)  # paper → the liked paper that chose it
     id: str = ""
 
     def fields(self) -> dict[str, str]:
@@ -54,6 +55,7 @@ class Delivery:
             "more": str(self.more),
             "more_at": str(self.more_at),
             "matched": json.dumps(self.matched, ensure_ascii=False),
+            "because": json.dumps(self.because, ensure_ascii=False),
         }
 
     @classmethod
@@ -76,6 +78,7 @@ class Delivery:
             more=int(data.get("more") or 0),
             more_at=_more_at(data, messages),
             matched=json.loads(data["matched"]) if data.get("matched") else {},
+            because=json.loads(data["because"]) if data.get("because") else {},
             id=entry_id,
         )
 

@@ -28,8 +28,9 @@ from bot.store.keys import Keys
 from bot.store.ledger import Ledger
 from scheduler.config import DigestConfig
 from scheduler.discovery import Discovery
-from scheduler.planning import Candidate, plan_digest
+from scheduler.planning import Candidate, Plan, fresh_candidates, plan_digest
 from scheduler.queue import Delivery, DeliveryQueue, first_link_message
+from scheduler.relevance import Ranked, Relevance
 
 log = logging.getLogger(__name__)
 
@@ -141,7 +142,9 @@ class RoundPlanner:
         messengers: Messengers,
         metrics: Metrics,
         config: DigestConfig,
+        relevance: Relevance | None = None,
     ) -> None:
+        self._relevance = relevance
         self._chats = chats
         self._ledger = ledger
         self._summaries = summaries
@@ -191,9 +194,16 @@ class RoundPlanner:
         report.found = len(set(ids))
         self._metrics.papers_found.inc(report.found)
         known = await self._ledger.known(job.chat, ids, job.round_id)
-        plan = plan_digest(found.papers, known, job.settings.max_papers)
+        ranked = await self._rank(job.chat, fresh_candidates(found.papers, known))
+        plan = plan_digest(
+            found.papers,
+            known,
+            job.settings.max_papers,
+            ranked.scores if ranked else None,
+            job.settings.min_score,
+        )
         if not plan.empty:
-            await self._enqueue(job, plan.chosen, plan.overflow, report)
+            await self._enqueue(job, plan, ranked, report)
         if found.cursor is not None and found.cursor != cursor:
             await self.state.advance(job.chat, found.cursor)  # planned in the ledger: safe to move on
         await self._finish(job, report)
@@ -219,12 +229,22 @@ class RoundPlanner:
                 log.warning("Skipping a stored topic that no longer parses: %r", text)
         return topics
 
-    async def _enqueue(
-        self, job: _Round, chosen: tuple[Candidate, ...], overflow: tuple[Candidate, ...], report: RoundReport
-    ) -> None:
+    async def _rank(self, chat: ChatRef, candidates: list[Candidate]) -> Ranked | None:
+        """The chat's profile's scores (None without feedback, or if ranking fails: the default order)."""
+        if self._relevance is None:
+            return None
+        try:
+            return await self._relevance.rank(chat, candidates)
+        except Exception:  # a ranking problem must not cost the chat its digest
+            log.exception("Ranking for %s failed; using the default order", chat.key())
+            return None
+
+    async def _enqueue(self, job: _Round, plan: Plan, ranked: Ranked | None, report: RoundReport) -> None:
+        chosen, overflow = plan.chosen, plan.overflow
         chat, round_id, day, language = job.chat, job.round_id, job.day, job.settings.language
         mode: Mode = "row" if job.settings.style == "compact" else "card"
-        cards = await asyncio.gather(*(self._card(c, language) for c in chosen))
+        why = ranked.because if ranked else {}
+        cards = await asyncio.gather(*(self._card(c, language, why.get(c.paper.arxiv_id)) for c in chosen))
         items: list[tuple[Card, Mode]] = [(card, mode) for card in cards]
         items += [(link_card(c.paper, language), "link") for c in overflow]
         planned = set(await self._ledger.plan(chat, round_id, [(card.arxiv_id, m) for card, m in items]))
@@ -234,28 +254,31 @@ class RoundPlanner:
         if not items:
             return
         topics = tuple(dict.fromkeys(t for c in (*chosen, *overflow) for t in c.topics))
-        header = DigestHeader(day, len(items), topics)
+        header = DigestHeader(day, len(items), topics, plan.below)
         more = sum(1 for _, m in items if m == "link")
         groups = self._messengers[chat.platform].pack(header, items, more)
         messages = tuple(tuple((items[i][0].arxiv_id, items[i][1]) for i in group) for group in groups)
-        matched = {c.paper.arxiv_id: list(c.topics) for c in chosen if len(topics) > 1}
+        matched = {c.paper.arxiv_id: list(c.topics) for c in chosen}
+        chosen_ids = {c.paper.arxiv_id for c in chosen}
+        because = {pid: why for pid, why in (ranked.because if ranked else {}).items() if pid in chosen_ids}
         delivery = Delivery(
             chat,
             round_id,
             messages,
             language,
-            header={"day": day.isoformat(), "count": len(items), "topics": list(topics)},
+            header={"day": day.isoformat(), "count": len(items), "topics": list(topics), "below": plan.below},
             more=more,
             more_at=first_link_message(messages),
             matched=matched,
+            because=because,
         )
         failpoint("after_plan")
         await self._queue.put([delivery])
         report.messages = len(messages)
 
-    async def _card(self, candidate: Candidate, language: str) -> Card:
+    async def _card(self, candidate: Candidate, language: str, because: str | None) -> Card:
         summary = await self._summaries.get(candidate.paper, language)
-        return build_card(candidate.paper, summary, candidate.topics)
+        return build_card(candidate.paper, summary, candidate.topics, because)
 
     async def _finish(self, job: _Round, report: RoundReport) -> None:
         if report.failed_topics or report.pending_topics:

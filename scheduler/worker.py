@@ -85,7 +85,7 @@ class Deliverer:
         self._config = config
         self._pacing = pacing
         self.stats = DeliveryStats()
-        self._card_cache: dict[tuple[str, str, Mode, tuple[str, ...]], tuple[float, Card]] = {}
+        self._card_cache: dict[tuple[str, str, Mode, tuple[str, ...], str], tuple[float, Card]] = {}
 
     async def run(self, stop: asyncio.Event, batch: int = 64, block_ms: int = 1000) -> None:
         """Work until `stop` is set."""
@@ -209,7 +209,13 @@ class Deliverer:
         """Cards for the items, from a short-lived in-process cache first (a digest's papers repeat)."""
         now = time.monotonic()
         keys = [
-            (paper_id, delivery.language, mode, tuple(delivery.matched.get(paper_id, ())))
+            (
+                paper_id,
+                delivery.language,
+                mode,
+                tuple(delivery.matched.get(paper_id, ())),
+                delivery.because.get(paper_id, ""),
+            )
             for paper_id, mode in items
         ]
         missing = [key for key in keys if key not in self._card_cache or self._card_cache[key][0] < now]
@@ -221,7 +227,7 @@ class Deliverer:
                 card = (
                     link_card(paper, key[1])
                     if key[2] == "link"
-                    else build_card(paper, next(summaries), key[3])
+                    else build_card(paper, next(summaries), key[3], key[4] or None)
                 )
                 self._card_cache[key] = (now + CARD_CACHE_SECONDS, card)
             while len(self._card_cache) > CARD_CACHE_SIZE:
@@ -233,7 +239,9 @@ class Deliverer:
         header = None
         if index == 0 and delivery.header:
             h = delivery.header
-            header = DigestHeader(date.fromisoformat(h["day"]), int(h["count"]), tuple(h["topics"]))
+            header = DigestHeader(
+                date.fromisoformat(h["day"]), int(h["count"]), tuple(h["topics"]), int(h.get("below", 0))
+            )
         more = delivery.more if index == delivery.more_at else 0  # decided at planning
         offset = sum(len(message) for message in delivery.messages[:index])
         return DigestMessage(tuple(cards), header, more, offset)

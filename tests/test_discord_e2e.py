@@ -115,7 +115,14 @@ async def test_commands_are_published_by_discords_rules(running: FakeDiscord) ->
     (topic,) = published["subscribe"]["options"]
     assert (topic["name"], topic["required"], topic["autocomplete"]) == ("topic", True, True)
     key, value = published["settings"]["options"]
-    assert [c["value"] for c in key["choices"]] == ["language", "time", "timezone", "max_papers", "style"]
+    assert [c["value"] for c in key["choices"]] == [
+        "language",
+        "time",
+        "timezone",
+        "max_papers",
+        "style",
+        "min_score",
+    ]
     assert not key["required"]
     assert value["autocomplete"]
     assert running.identifies == 1

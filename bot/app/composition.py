@@ -26,11 +26,15 @@ from bot.core.models import ChatRef, Platform
 from bot.platforms.base import ChatPlatform, Inbound
 from bot.platforms.discord import DiscordPlatform
 from bot.platforms.telegram import TelegramPlatform
+from bot.relevance.embeddings import EmbeddingModel
+from bot.relevance.lexical import LexicalModel
+from bot.relevance.service import VectorService
 from bot.store.archive import Archive
 from bot.store.budget import TokenBudget
 from bot.store.cache import SharedCache
 from bot.store.chats import ChatStore
 from bot.store.connection import connect
+from bot.store.feedback import Feedback
 from bot.store.keys import Keys
 from bot.store.ledger import Ledger
 from bot.store.lifecycle import ChatLifecycle
@@ -43,6 +47,7 @@ from scheduler.announcements import Announcements
 from scheduler.config import DigestConfig, Pacing
 from scheduler.discovery import Discovery
 from scheduler.queue import DeliveryQueue
+from scheduler.relevance import Relevance
 from scheduler.rounds import RoundPlanner, RoundState
 from scheduler.service import DigestScheduler
 from scheduler.worker import Deliverer
@@ -69,12 +74,17 @@ class Services:
     metrics: Metrics
     summarize_limit: RateLimiter
     digest_limit: RateLimiter
+    feedback: Feedback
+    vectors: VectorService
+    embedder: EmbeddingModel | None = None
 
     async def aclose(self) -> None:
         """Release network resources."""
         await self.redis.aclose()
         if isinstance(self.summarizer, LlmSummarizer):
             await self.summarizer.aclose()
+        if self.embedder is not None:
+            await self.embedder.aclose()
 
 
 def build_summarizer(
@@ -93,6 +103,20 @@ def build_summarizer(
     return LlmSummarizer(
         client, settings.llm_model, settings.llm_max_concurrency, budget=budget, metrics=metrics
     )
+
+
+def build_embedder(settings: Settings) -> EmbeddingModel | None:
+    """Paper vectors from the OpenAI-compatible embeddings endpoint, when EMBEDDING_MODEL is set."""
+    if settings.embedding_model is None:
+        return None
+    key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else "unused"
+    client = openai.AsyncOpenAI(
+        api_key=key,
+        base_url=settings.embedding_base_url or settings.openai_base_url,
+        timeout=settings.llm_timeout_seconds,
+        max_retries=settings.llm_max_retries,
+    )
+    return EmbeddingModel(client, settings.embedding_model)
 
 
 def build_services(settings: Settings, redis: Redis | None = None) -> Services:
@@ -126,6 +150,8 @@ def build_services(settings: Settings, redis: Redis | None = None) -> Services:
     papers = PaperService(cache, keys.paper, arxiv)
     chats = ChatStore(redis, keys)
     ledger = Ledger(redis, keys)
+    embedder = build_embedder(settings)
+    vectors = VectorService(cache, keys.vector, LexicalModel(), embedder, metrics)
     return Services(
         settings=settings,
         redis=redis,
@@ -150,6 +176,9 @@ def build_services(settings: Settings, redis: Redis | None = None) -> Services:
         metrics=metrics,
         summarize_limit=RateLimiter(redis, keys, "summarize", settings.summarize_per_minute),
         digest_limit=RateLimiter(redis, keys, "digest", settings.digest_per_hour, window=3600),
+        feedback=Feedback(redis, keys),
+        vectors=vectors,
+        embedder=embedder,
     )
 
 
@@ -291,6 +320,7 @@ def build_pipeline(
         messengers=messengers,
         metrics=services.metrics,
         config=config,
+        relevance=Relevance(services.feedback, services.vectors, services.papers),
     )
     deliverer = Deliverer(
         chats=services.chats,

@@ -53,6 +53,8 @@ class Settings(BaseSettings):
     llm_timeout_seconds: float = Field(default=45.0, gt=0, le=120)
     llm_max_retries: int = Field(default=2, ge=0, le=10)
     llm_max_concurrency: int = Field(default=4, ge=1, le=64)
+    embedding_model: str | None = None
+    embedding_base_url: str | None = None
 
     arxiv_api_url: str = "https://export.arxiv.org/api/query"
     arxiv_rss_url: str = "https://rss.arxiv.org/rss"
@@ -121,7 +123,7 @@ class Settings(BaseSettings):
             )
         return value
 
-    @field_validator("openai_base_url")
+    @field_validator("openai_base_url", "embedding_base_url")
     @classmethod
     def _optional_http_url(cls, value: str | None) -> str | None:
         if value in (None, ""):
@@ -176,6 +178,11 @@ class Settings(BaseSettings):
         if value not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
             raise ValueError(f"expected DEBUG, INFO, WARNING or ERROR, got {value!r}")
         return value
+
+    @field_validator("embedding_model")
+    @classmethod
+    def _embedding_model(cls, value: str | None) -> str | None:
+        return value.strip() or None if value else None
 
     @property
     def llm_configured(self) -> bool:

@@ -23,8 +23,10 @@ def find_code_url(*texts: str | None) -> str | None:
     return None
 
 
-def build_card(paper: Paper, summary: Summary, matched_topics: tuple[str, ...] = ()) -> Card:
-    """Join a paper and its summary into a card."""
+def build_card(
+    paper: Paper, summary: Summary, matched_topics: tuple[str, ...] = (), because: str | None = None
+) -> Card:
+    """Join a paper and its summary into a card (with why a digest chose it, if known)."""
     return Card(
         arxiv_id=paper.arxiv_id,
         title=paper.title,
@@ -47,6 +49,7 @@ def build_card(paper: Paper, summary: Summary, matched_topics: tuple[str, ...] =
         translated_abstract=summary.translated_abstract,
         fallback_reason=summary.fallback_reason,
         matched_topics=matched_topics,
+        because=because,
     )
 
 

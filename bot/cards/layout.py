@@ -60,6 +60,21 @@ def dates_line(card: Card) -> str:
     return line
 
 
+def below_line(below: int) -> str:
+    """The digest's note on papers under the chat's min_score (listed as links, not left out)."""
+    noun = "paper scores" if below == 1 else "papers score"
+    return f"{below} {noun} below this chat's min_score: listed as links, not cards."
+
+
+def why_line(card: Card) -> str | None:
+    """Why a digest carries this card: the topics it matched, and the liked paper it is most like."""
+    topics = ", ".join(clean(t, CAP_TOPIC) for t in card.matched_topics[:5])
+    parts = [f"Matched: {topics}"] if topics else []
+    if card.because:
+        parts.append(f"similar to “{clean(card.because, 120)}”, which this chat liked")
+    return " · ".join(parts) or None
+
+
 def model_note(card: Card) -> str:
     """Who wrote the card's text, stated honestly."""
     if not card.extractive:
@@ -80,6 +95,7 @@ class CardText:
     dates: str
     comment: str | None
     topics: str | None
+    why: str | None  # "Matched: …", and the liked paper behind the choice
     tldr: str
     summary: str
     takeaways: tuple[str, ...]
@@ -99,6 +115,7 @@ def card_text(card: Card) -> CardText:
         dates=dates_line(card),
         comment=clean(card.comment, CAP_COMMENT) if card.comment else None,
         topics=", ".join(clean(t, CAP_TOPIC) for t in card.matched_topics[:5]) or None,
+        why=why_line(card),
         tldr=clean(card.tldr, CAP_TLDR),
         summary=clean(card.summary, CAP_SUMMARY),
         takeaways=tuple(clean(t, CAP_TAKEAWAY) for t in card.takeaways[:MAX_TAKEAWAYS]),

@@ -30,8 +30,8 @@ def render_card(card: Card, heading: str = "##") -> str:
     lines.append(f"{escape(t.categories)} · {escape(t.dates)}  ")
     if t.comment:
         lines.append(f"Comment: {escape(t.comment)}  ")
-    if t.topics:
-        lines.append(f"Matched: {escape(t.topics)}  ")
+    if t.why:
+        lines.append(f"{escape(t.why)}  ")
     lines += ["", f"**TL;DR** {escape(t.tldr)}", "", escape(t.summary), ""]
     if t.takeaways:
         lines += ["**Key takeaways**", ""] + [f"- {escape(item)}" for item in t.takeaways] + [""]

@@ -24,8 +24,8 @@ def render_card(card: Card) -> str:
     lines += [_wrap(t.authors), f"{t.categories} · {t.dates}"]
     if t.comment:
         lines.append(_wrap(f"Comment: {t.comment}"))
-    if t.topics:
-        lines.append(_wrap(f"Matched: {t.topics}"))
+    if t.why:
+        lines.append(_wrap(t.why))
     lines += ["", _wrap(f"TL;DR: {t.tldr}"), "", _wrap(t.summary), ""]
     if t.takeaways:
         lines += ["Key takeaways:"] + [_wrap(item, "  - ") for item in t.takeaways] + [""]

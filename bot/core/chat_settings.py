@@ -21,7 +21,7 @@ ISO_639_1 = frozenset(_ISO_639_1_CODES.split())
 
 Style = Literal["cards", "compact"]
 STYLES: tuple[Style, ...] = ("cards", "compact")
-SETTING_KEYS = ("language", "time", "timezone", "max_papers", "style")
+SETTING_KEYS = ("language", "time", "timezone", "max_papers", "style", "min_score")
 MAX_PAPERS_RANGE = (1, 50)
 DEFAULT_MAX_PAPERS = 10
 
@@ -43,6 +43,7 @@ class ChatSettings:
     max_papers: int = DEFAULT_MAX_PAPERS
     style: Style = "cards"
     paused: bool = False
+    min_score: float | None = None  # with feedback: papers scoring under it are links, not cards
 
 
 def parse_language(text: str) -> str:
@@ -124,12 +125,37 @@ def parse_style(text: str) -> str:
     return style
 
 
+MIN_SCORE_OFF = "off"
+
+
+def parse_min_score(text: str) -> str:
+    """`off`, or a similarity from 0.01 to 1 (e.g. 0.2): cards only for papers at least this close to
+    what the chat likes."""
+    stripped = text.strip().lower()
+    if stripped in {"off", "none", "0"}:
+        return MIN_SCORE_OFF
+    if re.fullmatch(r"(?:0?\.\d{1,2}|1(?:\.0{1,2})?)", stripped) is None or not 0 < float(stripped) <= 1:
+        raise SettingError(f"{text.strip()!r} is not a score from 0.01 to 1 — try 0.2, or off")
+    return f"{float(stripped):.2f}"
+
+
+def min_score_value(stored: str | None) -> float | None:
+    """A stored min_score as a number (None when off or unset)."""
+    if not stored or stored == MIN_SCORE_OFF:
+        return None
+    try:
+        return float(stored)
+    except ValueError:
+        return None
+
+
 PARSERS = {
     "language": parse_language,
     "time": parse_time,
     "timezone": parse_timezone,
     "max_papers": parse_max_papers,
     "style": parse_style,
+    "min_score": parse_min_score,
 }
 
 
@@ -152,4 +178,5 @@ EXAMPLES = {
     "timezone": "/settings timezone Asia/Shanghai",
     "max_papers": "/settings max_papers 20",
     "style": "/settings style compact",
+    "min_score": "/settings min_score 0.2",
 }

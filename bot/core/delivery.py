@@ -19,11 +19,12 @@ Mode = Literal["card", "row", "link"]
 
 @dataclass(frozen=True, slots=True)
 class DigestHeader:
-    """The line that opens a chat's daily digest."""
+    """The line that opens a chat's daily digest (`below`: papers under the chat's min_score, as links)."""
 
     day: date
     count: int
     topics: tuple[str, ...]
+    below: int = 0
 
 
 @dataclass(frozen=True, slots=True)

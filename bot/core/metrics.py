@@ -38,6 +38,10 @@ class Metrics:
             ["source"],
             registry=r,
         )
+        self.vectors = Counter("arxivbot_vectors", "Paper vectors computed, by model", ["model"], registry=r)
+        self.embedding_fallbacks = Counter(
+            "arxivbot_embedding_fallbacks", "Rankings that fell back to the lexical model", registry=r
+        )
         self.backfilled_days = Counter(
             "arxivbot_backfilled_days", "Listing days recovered from the API after a gap", registry=r
         )

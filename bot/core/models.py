@@ -81,6 +81,7 @@ class Card:
     translated_abstract: str | None = None
     fallback_reason: str | None = None
     matched_topics: tuple[str, ...] = ()
+    because: str | None = None  # the liked paper (its title) this card is most similar to, if that decided
 
     @property
     def extractive(self) -> bool:

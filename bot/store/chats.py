@@ -15,7 +15,7 @@ from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline
 from redis.exceptions import WatchError
 
-from bot.core.chat_settings import ChatSettings
+from bot.core.chat_settings import ChatSettings, min_score_value
 from bot.core.chats import ChatState
 from bot.core.models import ChatKind, ChatRef, Platform
 from bot.store.keys import Keys
@@ -65,6 +65,7 @@ class ChatStore:
             max_papers=int(data["max_papers"]),
             style="compact" if data.get("style") == "compact" else "cards",
             paused=data.get("paused") == "1",
+            min_score=min_score_value(data.get("min_score")),
         )
         kind = data.get("kind", "private")
         return ChatState(

@@ -83,6 +83,22 @@ class Keys:
         """The chat's planning lock (a fencing token)."""
         return f"{self.round(chat)}:lock"
 
+    def seeds(self, chat: ChatRef) -> str:
+        """The chat's seed papers: paper id → `1|at` (liked) or `-1|at` (disliked)."""
+        return f"{self.prefix}{{chat:{chat.key()}}}:seeds"
+
+    def votes(self, chat: ChatRef) -> str:
+        """Members' votes on the chat's digest cards: `paper|user` → `1|at` or `-1|at`."""
+        return f"{self.prefix}{{chat:{chat.key()}}}:votes"
+
+    def tally(self, chat: ChatRef) -> str:
+        """Votes per paper in the chat: paper id → `up|down|last vote at`."""
+        return f"{self.prefix}{{chat:{chat.key()}}}:tally"
+
+    def vector(self, model: str, arxiv_id: str) -> str:
+        """A paper's vector in one model (JSON), computed once for every chat."""
+        return f"{self.prefix}vector:{model}:{arxiv_id}"
+
     def deliveries(self) -> str:
         """The delivery stream shared by every worker."""
         return f"{self.prefix}{{deliveries}}:stream"

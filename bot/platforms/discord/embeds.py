@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
-from bot.cards.layout import card_text, clean, format_date
+from bot.cards.layout import below_line, card_text, clean, format_date
 from bot.core.delivery import DigestHeader, DigestMessage, Mode
 from bot.core.models import Card, CardsReply, Reply, Span, TextReply
 from bot.core.text import shorten
@@ -68,8 +68,8 @@ def _card_embed(card: Card) -> tuple[tuple[str, Any], ...]:
         lines.insert(0, f"**{fit(t.translated_title, 300)}**")
     if t.comment:
         lines.append(f"🏛 {fit(t.comment, 300)}")
-    if t.topics:
-        lines.append(f"🔎 Matched: {fit(t.topics, 200)}")
+    if t.why:
+        lines.append(f"🔎 {fit(t.why, 300)}")
     lines += ["", f"💡 **TL;DR** {fit(t.tldr, 400)}", "", fit(t.summary, 1200)]
     fields: list[dict[str, Any]] = []
     if any(item.strip() for item in t.takeaways):
@@ -128,9 +128,10 @@ def header_content(header: DigestHeader) -> str:
         topics += f" and {len(header.topics) - 6} more"
     noun = "paper" if header.count == 1 else "papers"
     day = f"{header.day:%a} {format_date(header.day)}"
-    return shorten(
-        f"📚 **arXiv digest · {day}**\n{header.count} new {noun} for {escape(topics)}", CONTENT_LIMIT
-    )
+    text = f"📚 **arXiv digest · {day}**\n{header.count} new {noun} for {escape(topics)}"
+    if header.below:
+        text += f"\n🔻 {escape(below_line(header.below))}"
+    return shorten(text, CONTENT_LIMIT)
 
 
 def list_embeds(title: str | None, lines: Sequence[str]) -> list[dict[str, Any]]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from bot.cards.layout import clean, format_date
+from bot.cards.layout import below_line, clean, format_date
 from bot.core.delivery import DigestHeader, DigestMessage, Mode
 from bot.core.models import Card
 from bot.platforms.telegram.html import MESSAGE_LIMIT, card_blocks, escape, pack, visible_length
@@ -18,10 +18,13 @@ def header_block(header: DigestHeader) -> str:
     if len(header.topics) > 6:
         topics += f" and {len(header.topics) - 6} more"
     noun = "paper" if header.count == 1 else "papers"
-    return (
+    block = (
         f"📚 <b>arXiv digest · {escape(format_date_long(header))}</b>\n"
         f"{header.count} new {noun} for {escape(topics)}"
     )
+    if header.below:
+        block += f"\n🔻 {escape(below_line(header.below))}"
+    return block
 
 
 def format_date_long(header: DigestHeader) -> str:

@@ -57,8 +57,8 @@ def card_blocks(card: Card) -> list[str]:
     meta = [f"🏷 {escape(t.categories)} · {escape(t.dates)}"]
     if t.comment:
         meta.append(f"🏛 {escape(t.comment)}")
-    if t.topics:
-        meta.append(f"🔎 Matched: {escape(t.topics)}")
+    if t.why:
+        meta.append(f"🔎 {escape(t.why)}")
     blocks = [header + "\n" + "\n".join(meta), f"💡 <b>TL;DR</b> {escape(t.tldr)}", escape(t.summary)]
     if t.takeaways:
         bullets = "\n".join(f"• {escape(item)}" for item in t.takeaways)

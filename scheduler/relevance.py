@@ -1,0 +1,72 @@
+"""Ranking a chat's candidates by what it likes: its seed papers and its members' votes (decayed), compared
+with each candidate through paper vectors computed once per paper. A chat without feedback keeps the
+default order."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from bot.arxiv.client import ArxivError
+from bot.arxiv.papers import PaperService
+from bot.core.models import ChatRef, Paper
+from bot.relevance.ranking import Signal, score, similarities
+from bot.relevance.service import VectorService
+from bot.store.feedback import Feedback
+from scheduler.planning import Candidate
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Ranked:
+    """Scores of a chat's candidates, and for those its profile decided, the liked paper behind it."""
+
+    scores: dict[str, float] = field(default_factory=dict)
+    because: dict[str, str] = field(default_factory=dict)
+
+
+class Relevance:
+    """Scores candidates for a chat from its feedback."""
+
+    def __init__(self, feedback: Feedback, vectors: VectorService, papers: PaperService) -> None:
+        self._feedback = feedback
+        self._vectors = vectors
+        self._papers = papers
+
+    async def rank(self, chat: ChatRef, candidates: Sequence[Candidate]) -> Ranked | None:
+        """The candidates' scores, or None when the chat gave no feedback (its order stays as it was)."""
+        (preferences,) = await self._feedback.preferences([chat])
+        if not preferences or not candidates:
+            return None
+        signals = [Signal(p.paper_id, p.weight) for p in preferences]
+        vectors = await self._vectors.vectors(
+            [c.paper for c in candidates], [s.paper_id for s in signals], self._load
+        )
+        signals = [s for s in signals if s.paper_id in vectors.by_paper]  # a paper arXiv no longer knows
+        if not signals:
+            return None
+        sims = similarities(
+            [vectors.by_paper[c.paper.arxiv_id] for c in candidates],
+            [vectors.by_paper[s.paper_id] for s in signals],
+            vectors.weighting,
+        )
+        scored = score(sims, signals, [len(c.topics) for c in candidates])
+        because = {
+            c.paper.arxiv_id: vectors.by_paper[liked].label
+            for c, liked in zip(candidates, scored.because, strict=True)
+            if liked is not None and liked != c.paper.arxiv_id
+        }
+        scores = {c.paper.arxiv_id: float(s) for c, s in zip(candidates, scored.score, strict=True)}
+        return Ranked(scores, because)
+
+    async def _load(self, ids: Sequence[str]) -> list[Paper]:
+        """Profile papers without cached vectors, from the paper cache or arXiv (unknown ones skipped)."""
+        found = []
+        for paper_id in ids:
+            try:
+                found.append(await self._papers.get(paper_id))
+            except ArxivError as exc:
+                log.warning("A profile paper could not be read (%s); ranking without it", exc)
+        return found
