@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.cards.build import CardMaker
 from bot.core.chat_settings import ChatSettings
 from bot.core.chats import ChatState
 from bot.core.models import ChatKind, ChatRef, TextReply, UserRef
+from bot.core.ports import PaperSource
 from bot.store.chats import ChatStore
+from bot.store.feedback import Feedback
+from bot.store.ledger import Ledger
 from bot.store.limits import RateLimiter
 
 DigestNow = Callable[[ChatRef], Awaitable[int]]
@@ -46,14 +49,19 @@ class CommandServices:
     digest_limit: RateLimiter
     digest_now: DigestNow
     restart_digests: RestartDigests
+    feedback: Feedback
+    papers: PaperSource
+    ledger: Ledger
 
 
 @dataclass(frozen=True, slots=True)
 class ButtonAnswer:
-    """What pressing a button does: a short notice (a toast), and the pressed message's new content."""
+    """What pressing a button does: a short notice (a toast), and the pressed message's new content, or
+    only new labels for some of its buttons (payload → label; the message's text stays as it is)."""
 
     notice: str
     refreshed: TextReply | None = None
+    relabel: dict[str, str] = field(default_factory=dict)
 
 
 async def _never_admin() -> bool:
@@ -62,6 +70,10 @@ async def _never_admin() -> bool:
 
 async def _no_obstacle() -> tuple[str, ...]:
     return ()
+
+
+async def _always_member() -> bool:
+    return True
 
 
 PostingCheck = Callable[[], Awaitable[tuple[str, ...]]]
@@ -89,6 +101,7 @@ class CommandContext:
     managers: str = "this group's admins"
     missing_rights: PostingCheck = _no_obstacle
     server_id: int | None = None
+    is_member: Callable[[], Awaitable[bool]] = _always_member  # whether the sender belongs to the chat
 
     def defaults(self) -> ChatSettings:
         """Settings a new chat starts with."""

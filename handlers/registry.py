@@ -9,10 +9,12 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from bot.cards.feedback import VOTE_PREFIX
 from bot.core.chat_settings import SETTING_KEYS
 from bot.core.models import Reply
 from handlers import completions
 from handlers import digest as digest_handlers
+from handlers import feedback as feedback_handlers
 from handlers import help as help_handlers
 from handlers import settings as settings_handlers
 from handlers import subscriptions as subscription_handlers
@@ -124,6 +126,21 @@ COMMANDS: tuple[Command, ...] = (
             ),
         ),
     ),
+    Command(
+        "like",
+        "More like these papers: /like 2402.01349",
+        feedback_handlers.like,
+        slow=True,
+        params=(Param("papers", "arXiv ids or links, separated by spaces (up to 10)"),),
+    ),
+    Command(
+        "dislike",
+        "Less like these papers: /dislike 2402.01349",
+        feedback_handlers.dislike,
+        slow=True,
+        params=(Param("papers", "arXiv ids or links, separated by spaces (up to 10)"),),
+    ),
+    Command("likes", "The papers that shape this chat's digests", feedback_handlers.likes),
     Command("digest", "Today's digest for this chat, now", digest_handlers.digest, slow=True),
     Command("pause", "Pause daily digests", settings_handlers.pause),
     Command("resume", "Resume daily digests", settings_handlers.resume),
@@ -137,6 +154,8 @@ MESSAGE_ACTIONS: tuple[MessageAction, ...] = (
 
 BUTTONS: tuple[Button, ...] = (
     Button(subscription_handlers.UNSUBSCRIBE_PREFIX, subscription_handlers.unsubscribe_button),
+    Button(feedback_handlers.SEED_PREFIX, feedback_handlers.remove_seed_button),
+    Button(VOTE_PREFIX, feedback_handlers.vote_button),
 )
 
 PRIVATE_TEXT = TextRoute(summarize_handlers.summarize_link)

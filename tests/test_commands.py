@@ -11,10 +11,12 @@ from datetime import UTC, datetime
 import pytest
 from redis.asyncio import Redis
 
+from bot.cards.feedback import VOTE_PREFIX
 from bot.core.chat_settings import ChatSettings
 from bot.core.models import CardsReply, ChatKind, ChatRef, TextReply
 from bot.core.topics.taxonomy_data import ARCHIVES
 from handlers import BUTTONS, COMMANDS
+from handlers.feedback import SEED_PREFIX
 from handlers.subscriptions import UNSUBSCRIBE_PREFIX
 from scheduler.queue import Delivery
 from tests.fakes.arxiv_api import FakeArxiv
@@ -56,7 +58,7 @@ async def test_subscribe_topics_and_unsubscribe_button(platform: FakePlatform) -
 
 async def test_unknown_button_payloads_belong_to_no_entry(platform: FakePlatform) -> None:
     assert await platform.press("no-such-prefix:123") is None
-    assert {entry.prefix for entry in BUTTONS} == {UNSUBSCRIBE_PREFIX}
+    assert {entry.prefix for entry in BUTTONS} == {UNSUBSCRIBE_PREFIX, SEED_PREFIX, VOTE_PREFIX}
 
 
 @pytest.mark.parametrize(

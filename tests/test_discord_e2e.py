@@ -103,6 +103,9 @@ async def test_commands_are_published_by_discords_rules(running: FakeDiscord) ->
             "unsubscribe",
             "topics",
             "settings",
+            "like",
+            "dislike",
+            "likes",
             "digest",
             "pause",
             "resume",
@@ -131,7 +134,7 @@ async def test_commands_are_published_by_discords_rules(running: FakeDiscord) ->
 async def test_guild_ids_get_the_menu_at_once(services: Services, fake_discord: FakeDiscord) -> None:
     async with discord_bot(services, fake_discord, guild_ids=(GUILD,)):
         assert None not in fake_discord.commands  # the global menu is left alone
-        assert len(fake_discord.commands[GUILD]) == 10
+        assert len(fake_discord.commands[GUILD]) == 13
         text = await reply_text(fake_discord, await fake_discord.slash("help", CHANNEL, MEMBER))
         assert "/subscribe cs.CL" in text
 

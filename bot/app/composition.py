@@ -368,6 +368,9 @@ def command_services(services: Services, pipeline: Pipeline) -> CommandServices:
         digest_limit=services.digest_limit,
         digest_now=pipeline.digest_now,
         restart_digests=pipeline.restart_digests,
+        feedback=services.feedback,
+        papers=services.papers,
+        ledger=services.ledger,
     )
 
 

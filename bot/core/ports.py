@@ -49,6 +49,10 @@ class PaperSource(Protocol):
         """The paper; raises bot.arxiv.client.ArxivError subclasses."""
         ...
 
+    async def get_many(self, arxiv_ids: Sequence[str]) -> list[Paper]:
+        """Papers in the given order, cached ones first, the others 100 an arXiv request."""
+        ...
+
 
 class SummarySource(Protocol):
     """Summaries, each written once per paper and language."""

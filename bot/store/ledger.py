@@ -150,6 +150,11 @@ class Ledger:
         args = [state, self._clock(), message_id, clean_reason, *papers]
         return int(await self._finish(keys=[self.key(chat)], args=args))
 
+    async def entry(self, chat: ChatRef, paper: str) -> Entry | None:
+        """One paper's entry for the chat, if the chat was ever planned it."""
+        value = await self._redis.hget(self.key(chat), paper)
+        return Entry.parse(str(value)) if value is not None else None
+
     async def entries(self, chat: ChatRef) -> dict[str, Entry]:
         """Every entry of a chat's ledger."""
         raw = await self._redis.hgetall(self.key(chat))

@@ -126,6 +126,7 @@ class FakeTelegram(LocalServer):
     rng: random.Random = field(default_factory=lambda: random.Random(1234))
     auto_chats: bool = False  # benchmarks: any chat id is a private chat that exists
     edits: list[SentMessage] = field(default_factory=list)
+    markup_edits: list[SentMessage] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self._update_ids = itertools.count(1)
@@ -211,18 +212,21 @@ class FakeTelegram(LocalServer):
         """Queue a callback query: `user_id` pressed a button with `data` under the bot's message."""
         chat = self.chats[chat_id]
         sent = next(m for m in self.sent if m.message_id == message_id)
+        message: dict[str, Any] = {
+            "message_id": message_id,
+            "date": int(time.time()),
+            "chat": self._chat_json(chat),
+            "from": self._bot_user(),
+            "text": sent.visible_text,
+        }
+        if sent.params.get("reply_markup"):  # Telegram sends the pressed message's keyboard along
+            message["reply_markup"] = sent.params["reply_markup"]
         query = {
             "id": f"cq{next(self._update_ids)}",
             "from": self._user_json(user_id),
             "chat_instance": str(chat_id),
             "data": data,
-            "message": {
-                "message_id": message_id,
-                "date": int(time.time()),
-                "chat": self._chat_json(chat),
-                "from": self._bot_user(),
-                "text": sent.visible_text,
-            },
+            "message": message,
         }
         await self.push_update({"callback_query": query})
 
@@ -467,13 +471,35 @@ class FakeTelegram(LocalServer):
             raise ApiError(400, "Bad Request: message text is empty")
         if utf16_len(visible) > MESSAGE_LIMIT:
             raise ApiError(400, "Bad Request: message is too long")
-        markup = params.get("reply_markup")
-        if markup is not None:
-            for row in markup.get("inline_keyboard", []):
-                for button in row:
-                    if len(button.get("callback_data", "").encode()) > 64:
-                        raise ApiError(400, "Bad Request: BUTTON_DATA_INVALID")
+        self._check_markup(params.get("reply_markup"))
         return visible
+
+    @staticmethod
+    def _check_markup(markup: dict[str, Any] | None) -> None:
+        if markup is None:
+            return
+        buttons = [button for row in markup.get("inline_keyboard", []) for button in row]
+        if len(buttons) > 100:
+            raise ApiError(400, "Bad Request: reply markup is too long")
+        for button in buttons:
+            if not str(button.get("text", "")).strip():
+                raise ApiError(400, "Bad Request: text buttons are unallowed in the inline keyboard")
+            data = button.get("callback_data", "")
+            if not 1 <= len(data.encode()) <= 64:
+                raise ApiError(400, "Bad Request: BUTTON_DATA_INVALID")
+
+    async def _m_editmessagereplymarkup(self, params: dict[str, Any]) -> Any:
+        chat = self._chat_for_send(params)
+        message_id = int(params.get("message_id", 0))
+        target = next((m for m in self.sent if m.message_id == message_id and m.chat_id == chat.id), None)
+        if target is None:
+            raise ApiError(400, "Bad Request: message to edit not found")
+        self._check_markup(params.get("reply_markup"))
+        if params.get("reply_markup") == target.params.get("reply_markup"):
+            raise ApiError(400, "Bad Request: message is not modified")
+        target.params = {**target.params, "reply_markup": params.get("reply_markup")}
+        self.markup_edits.append(target)
+        return self._message_json(message_id, chat, target.visible_text)
 
     async def _m_editmessagetext(self, params: dict[str, Any]) -> Any:
         chat = self._chat_for_send(params)

@@ -12,9 +12,10 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
+from bot.cards.feedback import card_buttons
 from bot.cards.layout import below_line, card_text, clean, format_date
 from bot.core.delivery import DigestHeader, DigestMessage, Mode
-from bot.core.models import Card, CardsReply, Reply, Span, TextReply
+from bot.core.models import Button, Card, CardsReply, Reply, Span, TextReply
 from bot.core.text import shorten
 
 CONTENT_LIMIT = 2000
@@ -191,9 +192,22 @@ def pack_items(items: Sequence[tuple[Card, Mode]], more: int) -> list[list[int]]
     return groups
 
 
+def button_rows(buttons: Sequence[Button], per_row: int) -> list[dict[str, Any]]:
+    """Buttons as action rows of `per_row` (Discord: at most 5 rows of 5), labels within 80 characters."""
+    components = [
+        {"type": 2, "style": 2, "label": b.label[:80], "custom_id": b.payload} for b in buttons[: 5 * per_row]
+    ]
+    return [
+        {"type": 1, "components": components[i : i + per_row]} for i in range(0, len(components), per_row)
+    ]
+
+
 def digest_payload(message: DigestMessage) -> dict[str, Any]:
-    """One digest message as a Discord message body."""
+    """One digest message as a Discord message body, its cards' 👍/👎 buttons under it (two cards a row)."""
     payload: dict[str, Any] = {"embeds": digest_embeds(message), "allowed_mentions": NO_MENTIONS}
+    buttons = [b for card, mode in message.items if mode == "card" for b in card_buttons(card)]
+    if buttons:
+        payload["components"] = button_rows(buttons, per_row=4)
     if message.header is not None:
         payload["content"] = header_content(message.header)
     return payload

@@ -169,9 +169,33 @@ class InteractionRunner:
             log.exception("A button failed in Discord channel %s", interaction.channel_id)
             answer = ButtonAnswer(SORRY.plain_text())
         try:
-            await self._show(interaction, answer, deferred=deferred)
+            if answer.relabel and interaction.message is not None:
+                await self._relabel(interaction, answer, deferred=deferred)
+            else:
+                await self._show(interaction, answer, deferred=deferred)
         except discord.HTTPException:
             log.exception("Could not answer a button in channel %s", interaction.channel_id)
+
+    @staticmethod
+    async def _relabel(interaction: discord.Interaction, answer: ButtonAnswer, *, deferred: bool) -> None:
+        """New labels on the pressed message's buttons (its embeds stay), then the notice to the presser."""
+        assert interaction.message is not None
+        view = discord.ui.View(timeout=None)
+        for row, component in enumerate(interaction.message.components):
+            for child in getattr(component, "children", []):
+                custom_id = getattr(child, "custom_id", None)
+                if custom_id is None:
+                    continue
+                label = answer.relabel.get(custom_id, getattr(child, "label", None) or "·")
+                view.add_item(
+                    discord.ui.Button(label=label[:80], custom_id=custom_id, style=child.style, row=row)
+                )
+        view.stop()
+        if deferred:
+            await interaction.edit_original_response(view=view)
+        else:
+            await interaction.response.edit_message(view=view)
+        await interaction.followup.send(answer.notice[:2000], ephemeral=True)
 
     @staticmethod
     async def _show(interaction: discord.Interaction, answer: ButtonAnswer, *, deferred: bool) -> None:

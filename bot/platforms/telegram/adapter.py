@@ -24,7 +24,7 @@ from telegram.ext import filters as tg_filters
 from bot.core.chat_settings import SettingError, parse_language
 from bot.core.models import ChatKind, ChatRef, TextReply, UserRef
 from bot.platforms.base import Inbound
-from bot.platforms.telegram.messenger import TelegramMessenger
+from bot.platforms.telegram.messenger import TelegramMessenger, relabelled
 from handlers import COMMANDS, PRIVATE_TEXT, CommandContext
 from handlers.context import AdminCheckError
 from handlers.registry import Handler, button_for
@@ -105,6 +105,15 @@ class TelegramAdapter:
             with contextlib.suppress(SettingError):
                 default_language = parse_language(sender.language_code)
 
+        async def is_member() -> bool:
+            if chat.type == Chat.PRIVATE or sender is None:
+                return chat.type == Chat.PRIVATE
+            try:
+                member = await bot.get_chat_member(chat.id, sender.id)
+            except TelegramError:
+                return False  # cannot tell: a vote is not worth a guess
+            return member.status not in {ChatMember.LEFT, ChatMember.BANNED}
+
         async def is_admin() -> bool:
             pressed = update.callback_query is not None  # a button's message is the bot's, not the sender's
             sender_chat = None if pressed or message is None else message.sender_chat
@@ -127,6 +136,7 @@ class TelegramAdapter:
             services=self._inbound.commands,
             title=chat.title,
             is_admin=is_admin,
+            is_member=is_member,
         )
 
     def _runner(self, handler: Handler, *, slow: bool) -> Any:
@@ -168,6 +178,12 @@ class TelegramAdapter:
         entry, argument = found
         answer = await entry.handler(ctx, argument)
         await query.answer(answer.notice[:200])
+        markup = query.message.reply_markup if isinstance(query.message, Message) else None
+        if answer.relabel and markup is not None and isinstance(query.message, Message):
+            outcome = await self._messenger.edit_buttons(
+                ctx.chat, str(query.message.message_id), relabelled(markup.to_dict(), answer.relabel)
+            )
+            await self._inbound.lifecycle.after_send(ctx.chat, outcome)
         if answer.refreshed is not None and isinstance(query.message, Message):
             outcome = await self._messenger.edit_reply(
                 ctx.chat, str(query.message.message_id), answer.refreshed

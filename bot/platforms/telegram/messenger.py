@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 import aiohttp
 
+from bot.cards.feedback import card_buttons
 from bot.core.delivery import (
     DigestHeader,
     DigestMessage,
@@ -27,7 +28,7 @@ from bot.core.delivery import (
     Retry,
     Sent,
 )
-from bot.core.models import Card, CardsReply, ChatRef, Reply, TextReply
+from bot.core.models import Button, Card, CardsReply, ChatRef, Reply, TextReply
 from bot.platforms.http import Answer, JsonSession, send_in_order
 from bot.platforms.telegram import html
 from bot.platforms.telegram.digest import pack_items, render_digest
@@ -66,11 +67,23 @@ def render_reply(reply: Reply) -> list[str]:
     return html.render_cards(reply.cards, reply.intro)
 
 
+def _button(button: Button) -> dict[str, str]:
+    return {"text": button.label, "callback_data": button.payload}
+
+
 def keyboard(reply: Reply) -> dict[str, Any] | None:
     """The reply's buttons as an inline keyboard, one per row, or None."""
     if not isinstance(reply, TextReply) or not reply.buttons:
         return None
-    rows = [[{"text": button.label, "callback_data": button.payload}] for button in reply.buttons]
+    return {"inline_keyboard": [[_button(button)] for button in reply.buttons]}
+
+
+def relabelled(markup: dict[str, Any], labels: dict[str, str]) -> dict[str, Any]:
+    """An inline keyboard with some buttons (by callback data) given new labels, the rest as it was."""
+    rows = [
+        [{**b, "text": labels.get(str(b.get("callback_data")), b.get("text", ""))} for b in row]
+        for row in markup.get("inline_keyboard", [])
+    ]
     return {"inline_keyboard": rows}
 
 
@@ -99,8 +112,12 @@ class TelegramMessenger:
         return pack_items(header, items, more)
 
     async def send_digest(self, chat: ChatRef, message: DigestMessage) -> Outcome:
-        """Send one digest message (rarely in parts)."""
-        return await self._send_parts(chat, [{"text": text} for text in render_digest(message)])
+        """Send one digest message (rarely in parts); its cards' 👍/👎 buttons under the last part."""
+        parts: list[dict[str, Any]] = [{"text": text} for text in render_digest(message)]
+        rows = [[_button(b) for b in card_buttons(card)] for card, mode in message.items if mode == "card"]
+        if rows:
+            parts[-1]["reply_markup"] = {"inline_keyboard": rows}
+        return await self._send_parts(chat, parts)
 
     # ----- replies -------------------------------------------------------------------------------
     async def send_reply(self, chat: ChatRef, reply: Reply, reply_to: str | None = None) -> Outcome:
@@ -127,6 +144,11 @@ class TelegramMessenger:
         if markup is not None:
             payload["reply_markup"] = markup
         return await self._call("editMessageText", payload)
+
+    async def edit_buttons(self, chat: ChatRef, message_id: str, markup: dict[str, Any]) -> Outcome:
+        """Replace a message's inline keyboard only (its text stays)."""
+        payload = {"chat_id": chat.chat_id, "message_id": int(message_id), "reply_markup": markup}
+        return await self._call("editMessageReplyMarkup", payload)
 
     @contextlib.asynccontextmanager
     async def typing(self, chat: ChatRef) -> AsyncIterator[None]:
