@@ -19,6 +19,7 @@ from bot.core.models import ChatRef
 from bot.core.timing import announcement_date, is_due
 from bot.core.topics import TopicError, parse_topic
 from bot.store.chats import ChatStore
+from bot.store.feedback import Feedback
 from bot.store.ledger import Ledger
 from scheduler.announcements import Announcements
 from scheduler.config import DigestConfig
@@ -49,7 +50,9 @@ class DigestScheduler:
         announcements: Announcements,
         config: DigestConfig,
         clock: Callable[[], datetime] = utc_now,
+        feedback: Feedback | None = None,
     ) -> None:
+        self._feedback = feedback
         self._chats = chats
         self._ledger = ledger
         self._planner = planner
@@ -176,6 +179,9 @@ class DigestScheduler:
         LOOKBACK_DAYS; returns (chats, entries)."""
         config = self._config
         purged = await self._chats.purge_inactive(config.chat_retention_days * 86400)
+        for chat in purged:  # its likes and votes go with it
+            if self._feedback is not None:
+                await self._feedback.forget(chat)
         pruned = 0
         for chat in await self._chats.all_chats():
             pruned += await self._ledger.prune(chat, config.ledger_retention_days * 86400)

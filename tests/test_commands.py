@@ -11,18 +11,19 @@ from datetime import UTC, datetime
 import pytest
 from redis.asyncio import Redis
 
-from bot.cards.feedback import VOTE_PREFIX
+from bot.cards.feedback import VOTE_PREFIX, card_buttons
 from bot.core.chat_settings import ChatSettings
 from bot.core.models import CardsReply, ChatKind, ChatRef, TextReply
 from bot.core.topics.taxonomy_data import ARCHIVES
 from handlers import BUTTONS, COMMANDS
+from handlers.context import ButtonAnswer
 from handlers.feedback import SEED_PREFIX
 from handlers.subscriptions import UNSUBSCRIBE_PREFIX
 from scheduler.queue import Delivery
 from tests.fakes.arxiv_api import FakeArxiv
 from tests.support.digest import drain, paper
 from tests.support.fake_platform import FakePlatform, text_of
-from tests.support.keyspace import keyspace
+from tests.support.keyspace import chat_state, keyspace
 
 GROUP = -500
 
@@ -270,3 +271,79 @@ async def test_errors_and_settings_are_personal_replies(
     reply = await platform.send(command)
     assert isinstance(reply, TextReply)
     assert reply.personal is personal
+
+
+@pytest.mark.parametrize(
+    ("command", "expected"),
+    [
+        ("/like", "Tell me which papers"),
+        ("/like not-an-id", "couldn't read not-an-id as an arXiv paper"),
+        ("/like 2402.01349 2402.99999", "arXiv has no paper 2402.99999"),
+        ("/dislike " + " ".join(f"2402.0{n:04d}" for n in range(11)), "At most 10 papers at a time"),
+    ],
+)
+async def test_bad_likes_are_explained_and_change_nothing(
+    platform: FakePlatform, redis: Redis, command: str, expected: str
+) -> None:
+    before = await chat_state(redis)
+    reply = await platform.send(command, chat_id=GROUP, kind="group", admin=True)
+    assert isinstance(reply, TextReply)
+    assert reply.personal
+    assert expected in reply.plain_text()
+    assert await chat_state(redis) == before
+
+
+async def test_likes_are_listed_and_removed_by_admins(platform: FakePlatform, redis: Redis) -> None:
+    before = await chat_state(redis)
+    refused = await platform.send("/like 2402.01349", chat_id=GROUP, kind="group", user_id=2, admin=False)
+    assert "Only this group's admins can change" in text_of(refused)
+    assert await chat_state(redis) == before
+    liked = await platform.send(
+        "/like 2402.01349 https://arxiv.org/abs/2502.14816", chat_id=GROUP, kind="group", admin=True
+    )
+    assert "More like these" in text_of(liked)
+    assert "Dynamic Low-Rank Sparse Adaptation" in text_of(liked)
+    await platform.send("/dislike 2402.01349", chat_id=GROUP, kind="group", admin=True)  # changes side
+    listing = await platform.send("/likes", chat_id=GROUP, kind="group")
+    assert isinstance(listing, TextReply)
+    assert "👎 2402.01349 Beyond the Answers" in listing.plain_text()
+    assert "👍 2502.14816 Dynamic Low-Rank" in listing.plain_text()
+    first = next(b.payload for b in listing.buttons if b.payload.endswith("2402.01349"))
+    assert await platform.press(first, chat_id=GROUP, kind="group", user_id=2, admin=False) == ButtonAnswer(
+        "Only this group's admins can change its topics and settings. Anyone can look: /topics and /settings."
+    )
+    removed = await platform.press(first, chat_id=GROUP, kind="group", admin=True)
+    assert removed is not None
+    assert removed.notice == "Removed 2402.01349"
+    assert len(await platform.commands.feedback.seeds(ChatRef("cli", GROUP))) == 1
+
+
+async def test_votes_on_digest_cards(platform: FakePlatform, fake_arxiv: FakeArxiv, redis: Redis) -> None:
+    fake_arxiv.announce("cs.CL", paper(1))
+    await platform.send("/subscribe cs.CL", chat_id=GROUP, kind="group", admin=True)
+    await platform.send("/digest", chat_id=GROUP, kind="group", admin=True)
+    await drain(platform.pipeline)
+    ((_chat, message),) = platform.messenger.digests
+    card, _mode = message.items[0]
+    up, down = card_buttons(card)
+    assert (up.label, up.payload, down.label) == ("👍 Paper number 1 about cs.CL", "vote:+:2411.00001", "👎")
+    before = await chat_state(redis)
+    forged = await platform.press("vote:+:2402.01349", chat_id=GROUP, kind="group")  # not in this chat
+    assert forged == ButtonAnswer("That paper was not in this chat's digests.")
+    outsider = await platform.press(up.payload, chat_id=GROUP, kind="group", user_id=9, member=False)
+    assert outsider == ButtonAnswer("Only members of this chat can vote here.")
+    assert await chat_state(redis) == before
+    voted = await platform.press(up.payload, chat_id=GROUP, kind="group", user_id=2)
+    assert voted is not None
+    assert voted.notice == "👍 Noted: more like this."
+    assert voted.refreshed is None  # the card's text is never touched ...
+    assert voted.relabel == {
+        up.payload: "👍 Paper number 1 about cs.CL · 1",
+        down.payload: "👎",
+    }  # ... its buttons are
+    changed = await platform.press(down.payload, chat_id=GROUP, kind="group", user_id=2)
+    assert changed is not None
+    assert changed.relabel == {up.payload: "👍 Paper number 1 about cs.CL", down.payload: "👎 1"}
+    withdrawn = await platform.press(down.payload, chat_id=GROUP, kind="group", user_id=2)
+    assert withdrawn is not None
+    assert withdrawn.notice == "Vote withdrawn."

@@ -453,3 +453,29 @@ async def test_subscribe_in_a_channel_then_the_digest_arrives_there_once(
     (digest,) = [p.body for p in fake_discord.posted if p.channel_id == CHANNEL]
     assert digest["content"].startswith("📚 **arXiv digest · Thu 19 Nov 2026**")
     assert [e["url"] for e in digest["embeds"]] == [f"https://arxiv.org/abs/2411.{n:05d}" for n in (1, 2, 3)]
+
+
+async def test_votes_under_a_digest_relabel_its_buttons_only(
+    services: Services, fake_discord: FakeDiscord, fake_arxiv: FakeArxiv
+) -> None:
+    fake_arxiv.announce("cs.CL", paper(1))
+    async with discord_bot(services, fake_discord) as platform:
+        pipeline = build_pipeline(services, {"discord": platform.messenger}, consumer="w", pacing=False)
+        await subscribe(fake_discord)
+        await scheduler_of(services, pipeline, clock=lambda: NOON).tick()
+        await drain(pipeline)
+        (digest,) = [p for p in fake_discord.posted if p.channel_id == CHANNEL]
+        (row,) = digest.body["components"]
+        assert [b["label"] for b in row["components"]] == ["👍 Paper number 1 about cs.CL", "👎"]
+        pressed = await fake_discord.press_posted(digest, "vote:+:2411.00001", MEMBER)
+        await fake_discord.wait_for(lambda: bool(pressed.followups))
+        assert pressed.acked == 7
+        assert pressed.updated is not None
+        assert not {"embeds", "content"} & set(pressed.updated)  # the card is not sent again
+        labels = [b["label"] for b in pressed.updated["components"][0]["components"]]
+        assert labels == ["👍 Paper number 1 about cs.CL · 1", "👎"]
+        ((notice, ephemeral),) = pressed.messages()
+        assert (notice["content"], ephemeral) == ("👍 Noted: more like this.", True)
+        await pipeline.aclose()
+    tally = await services.feedback.tallies(ChatRef("discord", CHANNEL), ["2411.00001"])
+    assert tally["2411.00001"].up == 1

@@ -182,6 +182,8 @@ async def run_command(settings: Settings, role: str) -> int:
         if not await _migrated(services):
             return EXIT_USAGE
         purged = await services.chats.purge_inactive(settings.chat_retention_days * 86400)
+        for chat in purged:  # its likes and votes go with it
+            await services.feedback.forget(chat)
         if purged:
             log.info("Forgot %d chat(s) that removed the bot long ago", len(purged))
         await run_roles(services, platforms, role, stop)

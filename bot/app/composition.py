@@ -341,6 +341,7 @@ def build_pipeline(
         planner=planner,
         announcements=discovery.announcements,
         config=config,
+        feedback=services.feedback,
     )
     return Pipeline(discovery, queue, planner, deliverer, scheduler, messengers)
 

@@ -19,7 +19,7 @@ from scipy import sparse
 from bot.relevance.vectors import Vector
 
 TOPIC_BONUS = 0.05  # per matched topic beyond the first
-SIMILAR_ENOUGH = 0.12  # below this, the nearest liked paper did not really decide
+SIMILAR_ENOUGH = 0.05  # below this, the nearest liked paper did not really decide
 
 
 @dataclass(frozen=True, slots=True)

@@ -984,6 +984,15 @@ class FakeDiscord(LocalServer):
         payload["data"] = {"custom_id": custom_id, "component_type": 2}
         return await self._raise(payload)
 
+    async def press_posted(self, posted: Posted, custom_id: str, user_id: int) -> Interaction:
+        """A user presses a button of a message the bot posted into a channel (a digest)."""
+        ids = [b.get("custom_id") for row in posted.body.get("components", []) for b in row["components"]]
+        assert custom_id in ids, f"no button {custom_id!r} in {ids}"
+        payload = self._base(3, posted.channel_id, user_id, "en-US")
+        payload["message"] = self._message(posted)
+        payload["data"] = {"custom_id": custom_id, "component_type": 2}
+        return await self._raise(payload)
+
     async def forged_press(self, channel_id: int, custom_id: str, user_id: int) -> Interaction:
         """A button press with any custom id, on a message of the bot (clients can send anything)."""
         payload = self._base(3, channel_id, user_id, "en-US")

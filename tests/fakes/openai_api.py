@@ -8,6 +8,7 @@ gullible model that obeys instructions hidden in the abstract.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import re
 import time
@@ -31,6 +32,9 @@ class FakeOpenAI(LocalServer):
     requests: list[dict[str, Any]] = field(default_factory=list)
     in_flight: int = 0
     most_in_flight: int = 0
+    embedding_mode: str = "ok"  # ok, 429, 500, timeout
+    embedded: list[str] = field(default_factory=list)  # every text an embedding was asked for
+    embedding_requests: int = 0
 
     def __post_init__(self) -> None:
         LocalServer.__init__(self)
@@ -45,6 +49,7 @@ class FakeOpenAI(LocalServer):
     def routes(self, app: web.Application) -> None:
         """Register the fake's endpoints."""
         app.router.add_post("/v1/chat/completions", self._completions)
+        app.router.add_post("/v1/embeddings", self._embeddings)
 
     @property
     def base_url(self) -> str:
@@ -98,6 +103,30 @@ class FakeOpenAI(LocalServer):
             }
         )
 
+    async def _embeddings(self, request: web.Request) -> web.Response:
+        """OpenAI's embeddings endpoint: a deterministic bag-of-words vector (512 dimensions) per text."""
+        if request.headers.get("Authorization") != f"Bearer {self.api_key}":
+            return _error(401, "invalid_api_key", "Incorrect API key provided.")
+        body = await request.json()
+        texts = body.get("input")
+        if not isinstance(body.get("model"), str) or not isinstance(texts, list) or not texts:
+            return _error(400, "invalid_request_error", "model and a non-empty input list are required")
+        if len(texts) > 2048 or not all(isinstance(t, str) and t for t in texts):
+            return _error(400, "invalid_request_error", "input must be 1 to 2048 non-empty strings")
+        self.embedding_requests += 1
+        if self.embedding_mode == "timeout":
+            await asyncio.sleep(3600)
+        if self.embedding_mode == "429":
+            return _error(429, "rate_limit_exceeded", "Rate limit reached.", headers={"retry-after": "0"})
+        if self.embedding_mode == "500":
+            return _error(500, "server_error", "The server had an error.")
+        self.embedded += texts
+        data = [
+            {"object": "embedding", "index": i, "embedding": bag_of_words(t)} for i, t in enumerate(texts)
+        ]
+        usage = {"prompt_tokens": sum(len(t.split()) for t in texts), "total_tokens": 0}
+        return web.json_response({"object": "list", "data": data, "model": body["model"], "usage": usage})
+
     def _answer(self, body: dict[str, Any]) -> tuple[str | None, str | None]:
         system = body["messages"][0]["content"]
         paper = json.loads(body["messages"][-1]["content"])
@@ -122,6 +151,36 @@ class FakeOpenAI(LocalServer):
         if self.mode == "gullible":
             card["tldr"] = "<b>bold claim</b> & <a href='x'>link</a>"
         return json.dumps(card, ensure_ascii=False), None
+
+
+_GENERIC = frozenset(
+    [
+        "with",
+        "from",
+        "that",
+        "this",
+        "their",
+        "over",
+        "more",
+        "when",
+        "improve",
+        "improves",
+        "while",
+        "using",
+        "each",
+    ]
+)
+
+
+def bag_of_words(text: str, dimensions: int = 512) -> list[float]:
+    """A stable stand-in for a sentence embedding: word counts hashed into a few dimensions."""
+    vector = [0.0] * dimensions
+    for word in re.findall(r"[a-z]{4,}", text.lower()):
+        if word in _GENERIC:
+            continue
+        vector[int(hashlib.sha256(word.encode()).hexdigest(), 16) % dimensions] += 1.0
+    vector[0] += 0.01  # never all zero
+    return vector
 
 
 def _validate(body: Any) -> str | None:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+
+from bot.core.models import Paper
 
 
 @dataclass(frozen=True)
@@ -18,6 +21,21 @@ class FakePaper:
     published: str
     updated: str
     comment: str | None = None
+
+    def to_paper(self) -> Paper:
+        """The paper as the bot reads it from arXiv."""
+        return Paper(
+            self.arxiv_id,
+            self.version,
+            " ".join(self.title.split()),
+            self.authors,
+            self.abstract,
+            self.categories,
+            self.categories[0],
+            datetime.fromisoformat(self.published),
+            datetime.fromisoformat(self.updated),
+            self.comment,
+        )
 
 
 MCQA = FakePaper(

@@ -82,6 +82,7 @@ class FakePlatform:
         admin: Admin,
         language: str | None,
         missing: tuple[str, ...] = (),
+        member: bool = True,
     ) -> CommandContext:
         """What an adapter would build from an update (`missing`: rights the bot lacks in the chat)."""
 
@@ -92,6 +93,9 @@ class FakePlatform:
 
         async def missing_rights() -> tuple[str, ...]:
             return missing
+
+        async def is_member() -> bool:
+            return member
 
         return CommandContext(
             chat=ChatRef("cli", chat_id),
@@ -105,6 +109,7 @@ class FakePlatform:
             title=None if kind == "private" else f"Chat {chat_id}",
             is_admin=is_admin,
             missing_rights=missing_rights,
+            is_member=is_member,
         )
 
     async def send(
@@ -157,13 +162,15 @@ class FakePlatform:
         kind: ChatKind = "private",
         user_id: int = 1,
         admin: Admin = False,
+        member: bool = True,
     ) -> ButtonAnswer | None:
         """A button press with `payload`; None when no registry entry owns the payload."""
         found = button_for(payload)
         if found is None:
             return None
         entry, argument = found
-        return await entry.handler(self.context(chat_id, kind, user_id, "", admin, "en"), argument)
+        ctx = self.context(chat_id, kind, user_id, "", admin, "en", member=member)
+        return await entry.handler(ctx, argument)
 
 
 def fake_platform_for(services: Services) -> FakePlatform:

@@ -16,6 +16,15 @@ async def keyspace(redis: Redis) -> dict[str, Any]:
             snapshot[key] = await redis.hgetall(key)
         elif kind == "set":
             snapshot[key] = sorted(await redis.smembers(key))
+        elif kind == "zset":
+            snapshot[key] = await redis.zrange(key, 0, -1, withscores=True)
+        elif kind == "stream":
+            snapshot[key] = [entry_id for entry_id, _fields in await redis.xrange(key) or []]
         else:
             snapshot[key] = await redis.get(key)
     return snapshot
+
+
+async def chat_state(redis: Redis) -> dict[str, Any]:
+    """The keyspace without the caches of arXiv metadata (looking a paper up is not changing a chat)."""
+    return {key: value for key, value in (await keyspace(redis)).items() if ":paper:" not in key}
