@@ -11,12 +11,15 @@ from dataclasses import dataclass, field
 from bot.arxiv.client import ArxivError
 from bot.arxiv.papers import PaperService
 from bot.core.models import ChatRef, Paper
-from bot.relevance.ranking import Signal, score, similarities
+from bot.relevance.ranking import Signal, Space, score
 from bot.relevance.service import VectorService
+from bot.relevance.vectors import Vector
 from bot.store.feedback import Feedback
 from scheduler.planning import Candidate
 
 log = logging.getLogger(__name__)
+
+SPACES_KEPT = 16  # candidate sets kept prepared (chats following the same categories share one)
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +37,7 @@ class Relevance:
         self._feedback = feedback
         self._vectors = vectors
         self._papers = papers
+        self._spaces: dict[tuple[str, tuple[str, ...]], Space] = {}
 
     async def rank(self, chat: ChatRef, candidates: Sequence[Candidate]) -> Ranked | None:
         """The candidates' scores, or None when the chat gave no feedback (its order stays as it was)."""
@@ -47,11 +51,13 @@ class Relevance:
         signals = [s for s in signals if s.paper_id in vectors.by_paper]  # a paper arXiv no longer knows
         if not signals:
             return None
-        sims = similarities(
-            [vectors.by_paper[c.paper.arxiv_id] for c in candidates],
-            [vectors.by_paper[s.paper_id] for s in signals],
+        space = self._space(
+            vectors.model,
             vectors.weighting,
+            [vectors.by_paper[c.paper.arxiv_id] for c in candidates],
+            candidates,
         )
+        sims = space.similarities([vectors.by_paper[s.paper_id] for s in signals])
         scored = score(sims, signals, [len(c.topics) for c in candidates])
         because = {
             c.paper.arxiv_id: vectors.by_paper[liked].label
@@ -60,6 +66,17 @@ class Relevance:
         }
         scores = {c.paper.arxiv_id: float(s) for c, s in zip(candidates, scored.score, strict=True)}
         return Ranked(scores, because)
+
+    def _space(
+        self, model: str, weighting: str, vectors: list[Vector], candidates: Sequence[Candidate]
+    ) -> Space:
+        """The candidates prepared for comparison, shared by every chat with the same candidates today."""
+        key = (model, tuple(c.paper.arxiv_id for c in candidates))
+        space = self._spaces.pop(key, None) or Space(vectors, weighting)
+        self._spaces[key] = space  # most recently used last
+        while len(self._spaces) > SPACES_KEPT:
+            self._spaces.pop(next(iter(self._spaces)))
+        return space
 
     async def _load(self, ids: Sequence[str]) -> list[Paper]:
         """Profile papers without cached vectors, from the paper cache or arXiv (unknown ones skipped)."""

@@ -4,7 +4,7 @@ A profile is weighted papers: positive for liked and seed papers, negative for d
 weight already decayed by age. A candidate's score is its similarity to the nearest positive (weighted)
 minus its similarity to the nearest negative, plus a small bonus for each further topic it matched.
 Similarities are cosines; the lexical model's vectors are weighed by inverse document frequency over the
-papers being compared first.
+candidates first (a `Space` prepares them once for every chat that has the same candidates).
 """
 
 from __future__ import annotations
@@ -48,29 +48,49 @@ def matrix(vectors: Sequence[Vector]) -> sparse.csr_matrix:
     return sparse.csr_matrix((data, indices, indptr), shape=(len(vectors), dim), dtype=np.float32)
 
 
-def normalised(rows: sparse.csr_matrix, idf_over: sparse.csr_matrix | None = None) -> sparse.csr_matrix:
-    """Rows scaled to unit length, after weighing columns by inverse document frequency if asked."""
-    if idf_over is not None:
-        docs = idf_over.shape[0]
-        frequency = np.bincount(idf_over.indices, minlength=idf_over.shape[1])
-        used = np.unique(rows.indices)
-        weights = np.zeros(rows.shape[1], dtype=np.float32)
-        weights[used] = np.log((1 + docs) / (1 + frequency[used])) + 1.0
+def normalised(rows: sparse.csr_matrix, weights: NDArray[np.float32] | None = None) -> sparse.csr_matrix:
+    """Rows scaled to unit length, after weighing columns (inverse document frequency) if given."""
+    if weights is not None:
         rows = rows.multiply(weights.reshape(1, -1)).tocsr()
     norms = np.sqrt(np.asarray(rows.multiply(rows).sum(axis=1)).ravel())
     norms[norms == 0] = 1.0
     return sparse.diags(1.0 / norms).dot(rows).tocsr()
 
 
+def idf_weights(documents: sparse.csr_matrix) -> NDArray[np.float32]:
+    """Inverse document frequency of every column over the rows (smoothed; unseen columns weigh most)."""
+    count = documents.shape[0]
+    frequency = np.bincount(documents.indices, minlength=documents.shape[1])
+    weights: NDArray[np.float32] = (np.log((1 + count) / (1 + frequency)) + 1.0).astype(np.float32)
+    return weights
+
+
+class Space:
+    """A day's candidates, weighed and normalised once; each chat's profile is compared against them.
+
+    With the lexical model, inverse document frequency comes from the candidates: what most of the
+    day's papers share says little about any of them.
+    """
+
+    def __init__(self, candidates: Sequence[Vector], weighting: str) -> None:
+        self.size = len(candidates)
+        rows = matrix(candidates)
+        self._weights = idf_weights(rows) if weighting == "idf" and candidates else None
+        self._rows = normalised(rows, self._weights)
+
+    def similarities(self, profile: Sequence[Vector]) -> NDArray[np.float64]:
+        """Cosine similarity of every candidate (rows) to every profile paper (columns)."""
+        if not self.size or not profile:
+            return np.zeros((self.size, len(profile)))
+        columns = normalised(matrix(profile), self._weights)
+        return np.asarray(self._rows.dot(columns.T).todense(), dtype=np.float64)
+
+
 def similarities(
     candidates: Sequence[Vector], profile: Sequence[Vector], weighting: str
 ) -> NDArray[np.float64]:
     """Cosine similarity of every candidate (rows) to every profile paper (columns)."""
-    if not candidates or not profile:
-        return np.zeros((len(candidates), len(profile)))
-    c, p = matrix(candidates), matrix(profile)
-    pool = sparse.vstack([c, p]).tocsr() if weighting == "idf" else None
-    return np.asarray(normalised(c, pool).dot(normalised(p, pool).T).todense(), dtype=np.float64)
+    return Space(candidates, weighting).similarities(profile)
 
 
 def score(sims: NDArray[np.float64], signals: Sequence[Signal], topic_counts: Sequence[int]) -> Scores:
