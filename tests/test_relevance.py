@@ -250,3 +250,23 @@ async def wait_for(condition: Callable[[], bool], within: float = 10.0) -> None:
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError("the condition did not hold in time")
         await asyncio.sleep(0.02)
+
+
+@pytest.mark.parametrize("mode", ["429", "500", "timeout"])
+async def test_a_failing_embeddings_endpoint_falls_back_to_lexical(
+    llm_settings: SettingsFactory, fake_llm: FakeOpenAI, redis: Redis, mode: str
+) -> None:
+    services = build_services(
+        llm_settings(embedding_model="fake-embedding-1", llm_timeout_seconds=0.5, llm_max_retries=0)
+    )
+    try:
+        papers = [p.to_paper() for p in themed(1, RETRIEVAL[:3], DAY_ONE)]
+        first = await services.vectors.vectors(papers[:2])
+        assert first.model == "embedding:fake-embedding-1"
+        fake_llm.embedding_mode = mode
+        second = await services.vectors.vectors(papers)  # one paper is new: the endpoint is asked
+        assert second.model == "lexical-v1"  # never a mix of the two models
+        assert set(second.by_paper) == {p.arxiv_id for p in papers}
+        assert services.metrics.embedding_fallbacks._value.get() == 1
+    finally:
+        await services.aclose()
