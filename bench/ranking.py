@@ -128,33 +128,29 @@ def evaluate(items: list[Labelled], model: Model | None) -> tuple[float, float]:
     return float(np.mean([r[0] for r in results])), float(np.mean([r[1] for r in results]))
 
 
-def speed(model: LexicalModel, items: list[Labelled], chats: int = 10_000, candidates: int = 300) -> float:
-    """Seconds to rank `candidates` papers for `chats` chats with 5-paper profiles."""
-    rng = random.Random(1)
+def synthetic(items: list[Labelled], count: int, seed: int) -> list[Paper]:
+    """Papers made of the labelled set's title words, as many as a busy category announces."""
+    rng = random.Random(seed)
     words = " ".join(i.paper.title for i in items).split()
     now = datetime.now(UTC)
-    pool = [
-        Paper(
-            f"c{n}",
-            1,
-            " ".join(rng.choices(words, k=12)),
-            (),
-            " ".join(rng.choices(words, k=120)),
-            ("cs.CL",),
-            "cs.CL",
-            now,
-            now,
-        )
-        for n in range(candidates + 500)
-    ]
-    vectors = model.vectors(pool)
+
+    def made(n: int) -> Paper:
+        title, abstract = " ".join(rng.choices(words, k=12)), " ".join(rng.choices(words, k=120))
+        return Paper(f"c{n}", 1, title, (), abstract, ("cs.CL",), "cs.CL", now, now)
+
+    return [made(n) for n in range(count)]
+
+
+def speed(model: LexicalModel, items: list[Labelled], chats: int = 10_000, candidates: int = 300) -> float:
+    """Seconds to rank `candidates` papers for `chats` chats with 5-paper profiles, profiles batched."""
+    rng = random.Random(1)
+    vectors = model.vectors(synthetic(items, candidates + 500, seed=1))
     candidate_vectors, profile_pool = vectors[:candidates], vectors[candidates:]
     profiles = [rng.sample(range(len(profile_pool)), 5) for _ in range(chats)]
     topics = [1] * candidates
     started = time.perf_counter()
     space = Space(candidate_vectors, model.weighting)  # once: the chats follow the same category
-    # Profiles read in a batch: every profile paper compared once, then each chat takes its columns.
-    every = space.similarities(profile_pool)
+    every = space.similarities(profile_pool)  # every profile paper once; each chat takes its columns
     for picked in profiles:
         signals = [Signal(f"p{i}", 1.0 if n < 3 else -1.0) for n, i in enumerate(picked)]
         score(every[:, picked], signals, topics)
@@ -162,25 +158,9 @@ def speed(model: LexicalModel, items: list[Labelled], chats: int = 10_000, candi
 
 
 def speed_one_by_one(model: LexicalModel, items: list[Labelled], chats: int = 1_000) -> float:
-    """Seconds per chat when each chat is ranked on its own (as the planner does, one round at a time)."""
+    """Seconds per chat when each chat is ranked on its own (as a round does it)."""
     rng = random.Random(2)
-    words = " ".join(i.paper.title for i in items).split()
-    now = datetime.now(UTC)
-    pool = [
-        Paper(
-            f"c{n}",
-            1,
-            " ".join(rng.choices(words, k=12)),
-            (),
-            " ".join(rng.choices(words, k=120)),
-            ("cs.CL",),
-            "cs.CL",
-            now,
-            now,
-        )
-        for n in range(800)
-    ]
-    vectors = model.vectors(pool)
+    vectors = model.vectors(synthetic(items, 800, seed=2))
     space = Space(vectors[:300], model.weighting)
     started = time.perf_counter()
     for _ in range(chats):
