@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from bot.arxiv.client import ArxivError
+from bot.arxiv.client import ArxivError, PaperNotFoundError
 from bot.cards.feedback import vote_buttons, vote_payload
 from bot.core.arxiv_ids import EXAMPLE_ID, InvalidArxivIdError, parse_arxiv_id
 from bot.core.models import Button, Paper, Span, TextReply, bold, code
@@ -49,13 +49,12 @@ async def _papers(ctx: CommandContext, name: str) -> list[Paper] | TextReply:
         except InvalidArxivIdError as exc:
             return invalid_id_reply(exc)
     ids = list(dict.fromkeys(ids))
-    found = []
-    for arxiv_id in ids:  # each checked with arXiv: a typo must not become a silent seed
-        try:
-            found.append(await ctx.services.papers.get(arxiv_id))
-        except ArxivError as exc:
-            return lookup_failure_reply(arxiv_id, exc)
-    return found
+    try:  # checked with arXiv (one request for all): a typo must not become a silent seed
+        return await ctx.services.papers.get_many(ids)
+    except PaperNotFoundError as exc:
+        return lookup_failure_reply(str(exc.args[0]) if exc.args else ids[0], exc)
+    except ArxivError as exc:
+        return lookup_failure_reply(ids[0], exc)
 
 
 async def _seed(ctx: CommandContext, polarity: Polarity, name: str) -> TextReply:
