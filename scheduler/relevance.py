@@ -79,7 +79,12 @@ class Relevance:
         return space
 
     async def _load(self, ids: Sequence[str]) -> list[Paper]:
-        """Profile papers without cached vectors, from the paper cache or arXiv (unknown ones skipped)."""
+        """Profile papers without cached vectors: from the paper cache or arXiv, 100 a request; when that
+        fails (one unknown paper fails the batch), one by one, ranking without the ones that fail."""
+        try:
+            return await self._papers.get_many(ids)
+        except ArxivError:
+            pass
         found = []
         for paper_id in ids:
             try:

@@ -48,9 +48,9 @@ class DigestScheduler:
         ledger: Ledger,
         planner: RoundPlanner,
         announcements: Announcements,
+        feedback: Feedback,
         config: DigestConfig,
         clock: Callable[[], datetime] = utc_now,
-        feedback: Feedback | None = None,
     ) -> None:
         self._feedback = feedback
         self._chats = chats
@@ -180,8 +180,7 @@ class DigestScheduler:
         config = self._config
         purged = await self._chats.purge_inactive(config.chat_retention_days * 86400)
         for chat in purged:  # its likes and votes go with it
-            if self._feedback is not None:
-                await self._feedback.forget(chat)
+            await self._feedback.forget(chat)
         pruned = 0
         for chat in await self._chats.all_chats():
             pruned += await self._ledger.prune(chat, config.ledger_retention_days * 86400)

@@ -14,7 +14,10 @@ from hypothesis import strategies as st
 from redis.asyncio import Redis
 
 from bot.app.composition import Pipeline, Services, build_services
+from bot.core.delivery import DigestHeader
 from bot.core.models import ChatRef
+from bot.platforms.discord.embeds import header_content
+from bot.platforms.telegram.digest import header_block
 from bot.relevance.lexical import LexicalModel
 from bot.relevance.ranking import Signal, score, similarities
 from bot.relevance.vectors import Vector
@@ -25,6 +28,7 @@ from tests.conftest import SettingsFactory
 from tests.fakes.arxiv_api import FakeArxiv
 from tests.fakes.openai_api import FakeOpenAI
 from tests.fakes.telegram_api import FakeTelegram
+from tests.fakes.telegram_entities import parse_html
 from tests.support.clock import Clock
 from tests.support.digest import ABS_LINK, NOON, add_chat, drain, pipeline_for
 from tests.support.telegram import telegram_bot
@@ -270,3 +274,12 @@ async def test_a_failing_embeddings_endpoint_falls_back_to_lexical(
         assert services.metrics.embedding_fallbacks._value.get() == 1
     finally:
         await services.aclose()
+
+
+def test_both_platforms_say_how_many_papers_fell_under_min_score() -> None:
+    day = NOON.date()
+    telegram = parse_html(header_block(DigestHeader(day, 7, ("cs.CL",), below=2))).text
+    assert "2 papers score below this chat's min_score: listed as links, not cards." in telegram
+    assert "min_score" not in parse_html(header_block(DigestHeader(day, 7, ("cs.CL",)))).text
+    discord = header_content(DigestHeader(day, 7, ("cs.CL",), below=1))
+    assert "1 paper scores below this chat's min\\_score: listed as links, not cards." in discord

@@ -142,10 +142,8 @@ class Feedback:
             for paper, value in tally.items():
                 up, down, at = [*str(value).split("|"), "0"][:3]
                 net = int(up) - int(down)
-                if net:
-                    weights[str(paper)] = math.copysign(min(1.0, abs(net) / 2 + 0.5), net) * decay(
-                        now - float(at)
-                    )
+                if net:  # the chat's net verdict on the paper, however many members voted
+                    weights[str(paper)] = math.copysign(1.0, net) * decay(now - float(at))
             for paper, value in seeds.items():  # what a chat said explicitly outweighs its votes
                 polarity, _, at = str(value).partition("|")
                 weights[str(paper)] = (1.0 if polarity == "1" else -1.0) * decay(now - float(at or now))

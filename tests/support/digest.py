@@ -84,6 +84,7 @@ def scheduler_of(
         ledger=services.ledger,
         planner=pipeline.planner,
         announcements=pipeline.discovery.announcements,
+        feedback=services.feedback,
         config=digest_config(services.settings),
         clock=clock,
     )
