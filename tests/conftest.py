@@ -86,6 +86,7 @@ def make_settings(redis_server: RedisServer, fake_arxiv: FakeArxiv) -> SettingsF
         values: dict[str, Any] = {
             "redis_url": redis_server.url,
             "arxiv_api_url": fake_arxiv.api_url,
+            "arxiv_html_url": fake_arxiv.html_url,
             "arxiv_request_interval_seconds": 0,
             "arxiv_timeout_seconds": 2,
             "llm_timeout_seconds": 2,

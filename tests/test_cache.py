@@ -29,9 +29,15 @@ async def test_cached_card_makes_no_new_calls(
     assert first == second
     assert fake_llm.calls == 1
     assert len(fake_arxiv.requests) == 1
+    assert fake_arxiv.html_requests == ["2402.01349v2"]
     keys = sorted(await redis.keys("*"))
-    assert keys == ["arxivbot:paper:2402.01349", "arxivbot:summary:2402.01349:en:fake-model-1:p1"]
-    assert 0 < await redis.ttl("arxivbot:summary:2402.01349:en:fake-model-1:p1") <= 30 * 86400
+    assert keys == [
+        "arxivbot:fulltext:2402.01349v2",
+        "arxivbot:paper:2402.01349",
+        "arxivbot:summary:2402.01349:en:fake-model-1:p2",
+    ]
+    assert 0 < await redis.ttl("arxivbot:summary:2402.01349:en:fake-model-1:p2") <= 30 * 86400
+    assert 6 * 86400 < await redis.ttl("arxivbot:fulltext:2402.01349v2") <= 7 * 86400
 
 
 async def test_cache_survives_a_new_process(
@@ -100,7 +106,7 @@ async def test_fallback_is_cached_briefly(
         await services.aclose()
     assert card.extractive
     assert card.fallback_reason == "the language model answered HTTP 500"
-    assert 0 < await redis.ttl("arxivbot:summary:2402.01349:en:fake-model-1:p1") <= 15 * 60
+    assert 0 < await redis.ttl("arxivbot:summary:2402.01349:en:fake-model-1:p2") <= 15 * 60
 
 
 async def test_failed_lookup_is_not_cached(

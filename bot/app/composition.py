@@ -18,6 +18,7 @@ from redis.asyncio import Redis
 from bot.app.settings import Settings
 from bot.arxiv.client import ArxivClient
 from bot.arxiv.feed import FeedClient
+from bot.arxiv.fulltext import FullTextService, HtmlClient
 from bot.arxiv.papers import PaperService
 from bot.cards.build import CardMaker
 from bot.core.delivery import Messenger, Messengers
@@ -88,7 +89,10 @@ class Services:
 
 
 def build_summarizer(
-    settings: Settings, budget: TokenBudget | None = None, metrics: Metrics | None = None
+    settings: Settings,
+    budget: TokenBudget | None = None,
+    metrics: Metrics | None = None,
+    fulltext: FullTextService | None = None,
 ) -> Summarizer:
     """An LLM summarizer when an endpoint is configured, else the extractive one."""
     if not settings.llm_configured:
@@ -101,7 +105,13 @@ def build_summarizer(
         max_retries=settings.llm_max_retries,
     )
     return LlmSummarizer(
-        client, settings.llm_model, settings.llm_max_concurrency, budget=budget, metrics=metrics
+        client,
+        settings.llm_model,
+        settings.llm_max_concurrency,
+        budget=budget,
+        metrics=metrics,
+        fulltext=fulltext,
+        max_input_tokens=settings.llm_max_input_tokens,
     )
 
 
@@ -143,7 +153,22 @@ def build_services(settings: Settings, redis: Redis | None = None) -> Services:
     )
     metrics = Metrics()
     budget = TokenBudget(redis, keys, settings.llm_daily_token_budget)
-    summarizer = build_summarizer(settings, budget, metrics)
+
+    async def html_gate() -> None:  # a lane of its own: full texts never delay the API or the feeds
+        await pacer.wait("arxiv_html", interval)
+
+    async def html_backoff(seconds: float) -> None:
+        await pacer.hold("arxiv_html", seconds)
+
+    html = HtmlClient(
+        settings.arxiv_html_url,
+        timeout=settings.arxiv_timeout_seconds,
+        gate=html_gate,
+        user_agent=agent,
+        backoff=html_backoff,
+    )
+    fulltext = FullTextService(cache, keys.fulltext, html, metrics)
+    summarizer = build_summarizer(settings, budget, metrics, fulltext)
     summaries = SummaryService(
         cache, keys.summary, summarizer, ttl_seconds=settings.summary_cache_days * 86400
     )

@@ -58,6 +58,7 @@ class Settings(BaseSettings):
 
     arxiv_api_url: str = "https://export.arxiv.org/api/query"
     arxiv_rss_url: str = "https://rss.arxiv.org/rss"
+    arxiv_html_url: str = "https://arxiv.org/html"
     arxiv_timeout_seconds: float = Field(default=20.0, gt=0, le=120)
     arxiv_request_interval_seconds: float = Field(default=3.0, ge=0, le=60)
     arxiv_user_agent: str = DEFAULT_USER_AGENT
@@ -68,6 +69,7 @@ class Settings(BaseSettings):
     digest_timezone: str = "UTC"
 
     llm_daily_token_budget: int = Field(default=0, ge=0)
+    llm_max_input_tokens: int = Field(default=6000, ge=1000, le=200_000)
 
     delivery_global_rate: float = Field(default=25.0, ge=0, le=1000)
     delivery_chat_interval_seconds: float = Field(default=1.0, ge=0, le=60)
@@ -89,7 +91,9 @@ class Settings(BaseSettings):
     summary_cache_days: int = Field(default=30, ge=1, le=3650)
     log_level: str = "INFO"
 
-    @field_validator("telegram_api_url", "discord_api_url", "arxiv_api_url", "arxiv_rss_url")
+    @field_validator(
+        "telegram_api_url", "discord_api_url", "arxiv_api_url", "arxiv_rss_url", "arxiv_html_url"
+    )
     @classmethod
     def _http_url(cls, value: str) -> str:
         if not value.startswith(("http://", "https://")):

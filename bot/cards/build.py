@@ -50,6 +50,11 @@ def build_card(
         fallback_reason=summary.fallback_reason,
         matched_topics=matched_topics,
         because=because,
+        source=summary.source,
+        source_reason=summary.source_reason,
+        figure_label=summary.figure_label,
+        figure_url=summary.figure_url,
+        figure_caption=summary.figure_caption,
     )
 
 

@@ -46,6 +46,26 @@ class Metrics:
             "arxivbot_backfilled_days", "Listing days recovered from the API after a gap", registry=r
         )
 
+        self.fulltext_fetches = Counter(
+            "arxivbot_fulltext_fetches",
+            "HTML full-text fetches by result (full_text, no_html, unavailable, unreadable)",
+            ["result"],
+            registry=r,
+        )
+        self.card_sources = Counter(
+            "arxivbot_card_sources",
+            "Model-written summaries by source (full_text, abstract)",
+            ["source"],
+            registry=r,
+        )
+        self.unsupported_numbers = Counter(
+            "arxivbot_unsupported_numbers",
+            "Model text with numbers absent from the source, by field and action "
+            "(takeaway dropped, field regenerated, field replaced by extractive text)",
+            ["field", "action"],
+            registry=r,
+        )
+
     def serve(self, port: int) -> None:
         """Expose /metrics on `port` (a daemon thread)."""
         start_http_server(port, registry=self.registry)

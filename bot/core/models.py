@@ -49,6 +49,11 @@ class Summary:
     translated_title: str | None = None
     translated_abstract: str | None = None
     fallback_reason: str | None = None
+    source: str = "abstract"  # what the text was written from: "full_text" or "abstract"
+    source_reason: str | None = None  # why not from the full text (bot.core.fulltext.AbsentReason)
+    figure_label: str | None = None  # the key figure: "Figure 1", its image's absolute URL and caption
+    figure_url: str | None = None
+    figure_caption: str | None = None
 
     @property
     def extractive(self) -> bool:
@@ -82,6 +87,11 @@ class Card:
     fallback_reason: str | None = None
     matched_topics: tuple[str, ...] = ()
     because: str | None = None  # the liked paper (its title) this card is most similar to, if that decided
+    source: str = "abstract"  # "full_text" when the summary was written from the paper's HTML version
+    source_reason: str | None = None
+    figure_label: str | None = None
+    figure_url: str | None = None
+    figure_caption: str | None = None
 
     @property
     def extractive(self) -> bool:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Protocol
 
+from bot.core.fulltext import FullTextResult
 from bot.core.models import Paper, Summary
 
 Compute = Callable[[], Awaitable[tuple[str, int]]]
@@ -39,6 +40,18 @@ class TokenBudget(Protocol):
 
     async def spend(self, tokens: int) -> None:
         """Record tokens used."""
+        ...
+
+    async def remaining(self) -> int | None:
+        """Tokens left today (None: no limit)."""
+        ...
+
+
+class FullTextSource(Protocol):
+    """Papers' full texts (arXiv's HTML versions), fetched once per version."""
+
+    async def get(self, paper: Paper) -> FullTextResult:
+        """The full text of the paper's current version, or Absent with the reason."""
         ...
 
 

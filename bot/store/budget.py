@@ -29,6 +29,13 @@ class TokenBudget:
         used = await self._redis.get(self._key())
         return int(used or 0) >= self._limit
 
+    async def remaining(self) -> int | None:
+        """Tokens left today (None: no limit)."""
+        if self._limit <= 0:
+            return None
+        used = await self._redis.get(self._key())
+        return max(0, self._limit - int(used or 0))
+
     async def spend(self, tokens: int) -> None:
         """Record tokens used against a limit (the counter expires two days later)."""
         if self._limit <= 0 or tokens <= 0:

@@ -27,6 +27,10 @@ class Keys:
         """JSON summary of one paper in one language by one model and prompt."""
         return f"{self.prefix}summary:{arxiv_id}:{language}:{model}:{prompt_version}"
 
+    def fulltext(self, arxiv_id: str, version: int) -> str:
+        """JSON full text read from one version's HTML page (or why there is none)."""
+        return f"{self.prefix}fulltext:{arxiv_id}v{version}"
+
     @staticmethod
     def lock(key: str) -> str:
         """A short-lived lock guarding the computation of `key` across processes."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from bot.core.codec import dumps, summary_from_json
+from bot.core.fulltext import TRANSIENT_REASONS
 from bot.core.models import Paper, Summary
 from bot.core.ports import Cache
 from bot.summaries.base import Summarizer
@@ -13,6 +14,9 @@ SummaryKey = Callable[[str, str, str, str], str]
 """(paper id, language, model, prompt version) → cache key."""
 
 FALLBACK_TTL_SECONDS = 15 * 60  # retry the model soon after a failure, but not on every request
+ABSTRACT_ONLY_TTL_SECONDS = (
+    6 * 3600
+)  # written from the abstract for a passing reason: a later ask may do better
 
 
 class SummaryService:
@@ -34,7 +38,11 @@ class SummaryService:
 
         async def write() -> tuple[str, int]:
             summary = await self._summarizer.summarize(paper, language)
-            ttl = FALLBACK_TTL_SECONDS if summary.fallback_reason else self._ttl
+            ttl = self._ttl
+            if summary.source_reason in TRANSIENT_REASONS:
+                ttl = min(ttl, ABSTRACT_ONLY_TTL_SECONDS)
+            if summary.fallback_reason:
+                ttl = FALLBACK_TTL_SECONDS
             return dumps(summary), ttl
 
         return summary_from_json(await self._cache.get_or_compute(self.key(paper.arxiv_id, language), write))

@@ -16,6 +16,7 @@ from xml.sax.saxutils import escape, quoteattr
 from aiohttp import web
 
 from bot.core.timing import announcement_date
+from tests.fakes.arxiv_html import PNG, latexml_page
 from tests.fakes.papers import ALL_PAPERS, FakePaper
 from tests.fakes.server import LocalServer
 
@@ -203,6 +204,11 @@ class FakeArxiv(LocalServer):
     retry_after: int | None = None  # the Retry-After of a 429 or 503, if any
     not_modified: int = 0  # conditional feed requests answered 304
     user_agents: set[str] = field(default_factory=set)  # every User-Agent that asked
+    html_mode: str = "ok"  # the HTML pages: ok, 503, 429, hang or garbage
+    no_html: set[str] = field(default_factory=set)  # papers arXiv could not convert (404)
+    huge_html: set[str] = field(default_factory=set)  # papers whose page is about 400 KB
+    injections: dict[str, str] = field(default_factory=dict)  # text planted in a paper's method section
+    html_requests: list[str] = field(default_factory=list)  # every page and image asked for
 
     def __post_init__(self) -> None:
         LocalServer.__init__(self)
@@ -218,6 +224,57 @@ class FakeArxiv(LocalServer):
         """Register the fake's endpoints."""
         app.router.add_get("/api/query", self._query)
         app.router.add_get("/rss/{categories}", self._rss)
+        app.router.add_get("/html/{versioned}", self._html_redirect)
+        app.router.add_get("/html/{versioned}/", self._html)
+        app.router.add_get("/html/{versioned}/{file:.+}", self._html_file)
+
+    @property
+    def html_url(self) -> str:
+        """The value for ARXIV_HTML_URL."""
+        return f"http://127.0.0.1:{self.port}/html"
+
+    def _html_paper(self, versioned: str) -> tuple[FakePaper, int] | None:
+        match = re.fullmatch(r"(.+)v(\d+)", versioned)
+        if not match or match.group(1) not in self.papers or match.group(1) in self.no_html:
+            return None
+        paper, version = self.papers[match.group(1)], int(match.group(2))
+        return (paper, version) if 1 <= version <= paper.version else None
+
+    async def _html_redirect(self, request: web.Request) -> web.Response:
+        raise web.HTTPMovedPermanently(f"/html/{request.match_info['versioned']}/")
+
+    async def _html(self, request: web.Request) -> web.Response:
+        versioned = request.match_info["versioned"]
+        self.html_requests.append(versioned)
+        self.user_agents.add(request.headers.get("User-Agent", ""))
+        if self.html_mode in {"503", "429"}:
+            headers = {"Retry-After": str(self.retry_after)} if self.retry_after is not None else {}
+            return web.Response(status=int(self.html_mode), text="Service Unavailable", headers=headers)
+        if self.html_mode == "hang":
+            await asyncio.sleep(3600)
+        if self.html_mode == "garbage":
+            return web.Response(text="<html><body>Rate exceeded.</body></html>", content_type="text/html")
+        found = self._html_paper(versioned)
+        if found is None:
+            return web.Response(status=404, text=f"No HTML for '{versioned}'", content_type="text/html")
+        paper, version = found
+        page = latexml_page(
+            paper,
+            version,
+            huge=paper.arxiv_id in self.huge_html,
+            injection=self.injections.get(paper.arxiv_id),
+        )
+        return web.Response(text=page, content_type="text/html")
+
+    async def _html_file(self, request: web.Request) -> web.Response:
+        versioned, name = request.match_info["versioned"], request.match_info["file"]
+        self.html_requests.append(f"{versioned}/{name}")
+        if self._html_paper(versioned) is None or name not in {
+            "x1.png",
+            "extracted/5011/figures/results.png",
+        }:
+            return web.Response(status=404, text="Not Found")
+        return web.Response(body=PNG, content_type="image/png")
 
     @property
     def api_url(self) -> str:

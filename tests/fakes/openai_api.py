@@ -19,7 +19,21 @@ from aiohttp import web
 
 from tests.fakes.server import LocalServer
 
-MODES = ("ok", "timeout", "429", "500", "invalid_json", "refusal", "schema_mismatch", "gullible")
+MODES = (
+    "ok",
+    "timeout",
+    "429",
+    "500",
+    "invalid_json",
+    "refusal",
+    "schema_mismatch",
+    "gullible",
+    "think",  # a reasoning model: its answer starts with a <think> block (with numbers of its own)
+    "hallucinate",  # adds numbers that are not in the paper, and removes them when asked again
+    "hallucinate_stubborn",  # adds them and keeps them
+)
+HALLUCINATED_TLDR = " It is a 99.9% gain."
+HALLUCINATED_TAKEAWAY = "It runs 7.5\u00d7 faster than every baseline."  # the sign models write
 
 
 @dataclass
@@ -35,6 +49,8 @@ class FakeOpenAI(LocalServer):
     embedding_mode: str = "ok"  # ok, 429, 500, timeout
     embedded: list[str] = field(default_factory=list)  # every text an embedding was asked for
     embedding_requests: int = 0
+    count_tokens: bool = False  # usage from the request's length (4 characters a token), not 500/200
+    key_figure: str | None = None  # the figure the model names (default: the overview, if a caption says so)
 
     def __post_init__(self) -> None:
         LocalServer.__init__(self)
@@ -99,9 +115,16 @@ class FakeOpenAI(LocalServer):
                         "finish_reason": "stop",
                     }
                 ],
-                "usage": {"prompt_tokens": 500, "completion_tokens": 200, "total_tokens": 700},
+                "usage": self._usage(body, content),
             }
         )
+
+    def _usage(self, body: dict[str, Any], content: str | None) -> dict[str, int]:
+        if not self.count_tokens:
+            return {"prompt_tokens": 500, "completion_tokens": 200, "total_tokens": 700}
+        prompt = sum(-(-len(m["content"]) // 4) + 4 for m in body["messages"])
+        completion = -(-len(content or "") // 4)
+        return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
 
     async def _embeddings(self, request: web.Request) -> web.Response:
         """OpenAI's embeddings endpoint: a deterministic bag-of-words vector (512 dimensions) per text."""
@@ -129,7 +152,8 @@ class FakeOpenAI(LocalServer):
 
     def _answer(self, body: dict[str, Any]) -> tuple[str | None, str | None]:
         system = body["messages"][0]["content"]
-        paper = json.loads(body["messages"][-1]["content"])
+        paper = json.loads(body["messages"][1]["content"])
+        asked_again = len(body["messages"]) > 2
         if self.mode == "refusal":
             return None, "I can't help with that."
         if self.mode == "invalid_json":
@@ -141,16 +165,36 @@ class FakeOpenAI(LocalServer):
         translate = re.search(r"translated faithfully into ([A-Za-z ]+)\.", system)
         language = translate.group(1) if translate else None
         title = paper["title"]
-        card = {
+        sections = {s["section"].split(" ", 1)[-1]: s["text"] for s in paper.get("full_text", [])}
+        if sections:  # written from the method and results, as the prompt asks
+            read = " ".join(sections.get(name, "").split(". ")[0] for name in ("Method", "Experiments"))
+            summary = f"Summary of {title}. {read}."
+        else:
+            summary = f"Summary of {title}. " + paper["abstract"][:200]
+        takeaways = [f"Takeaway {n} about {title[:40]}" for n in ("one", "two", "three")]
+        if "68.7%" in sections.get("Experiments", ""):
+            takeaways[0] = "Accuracy reaches 68.70% on three benchmarks."
+        captions: list[str] = paper.get("captions", [])
+        overview = [c.split(":")[0] for c in captions if "overview" in c.lower()]
+        card: dict[str, Any] = {
             "tldr": f"TLDR: {title}",
-            "summary": f"Summary of {title}. " + paper["abstract"][:200],
-            "takeaways": [f"Takeaway {i} about {title[:40]}" for i in range(1, 4)],
+            "summary": summary,
+            "takeaways": takeaways,
+            "key_figure": self.key_figure or (overview[0] if overview else None),
             "translated_title": f"[{language}] {title}" if language else None,
             "translated_abstract": f"[{language}] {paper['abstract']}" if language else None,
         }
         if self.mode == "gullible":
             card["tldr"] = "<b>bold claim</b> & <a href='x'>link</a>"
-        return json.dumps(card, ensure_ascii=False), None
+            if any("ignore" in text.lower() for text in sections.values()):
+                card["summary"] = "<b>PWNED</b> as instructed"
+        if self.mode == "hallucinate_stubborn" or (self.mode == "hallucinate" and not asked_again):
+            card["tldr"] += HALLUCINATED_TLDR
+            card["takeaways"] = [*takeaways, HALLUCINATED_TAKEAWAY]
+        answer = json.dumps(card, ensure_ascii=False)
+        if self.mode == "think":
+            answer = "<think>The abstract says 99.9? No. Let me write the JSON.</think>\n" + answer
+        return answer, None
 
 
 _GENERIC = frozenset(
@@ -203,6 +247,9 @@ def _validate(body: Any) -> str | None:
             or not schema.get("name")
         ):
             return "response_format.json_schema requires a name and a schema"
+        inner = schema["schema"]
+        if schema.get("strict") and set(inner.get("properties", {})) != set(inner.get("required", [])):
+            return "In strict mode, 'required' must list every key in 'properties'."
     return None
 
 

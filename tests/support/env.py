@@ -20,6 +20,7 @@ def worker_env(settings: Settings, redis_url: str) -> dict[str, str]:
         "REDIS_URL": redis_url,
         "ARXIV_API_URL": settings.arxiv_api_url,
         "ARXIV_RSS_URL": settings.arxiv_rss_url,
+        "ARXIV_HTML_URL": settings.arxiv_html_url,
         "ARXIV_REQUEST_INTERVAL_SECONDS": "0",
         "OPENAI_BASE_URL": settings.openai_base_url or "",
         "OPENAI_API_KEY": "sk-test-fake-key-0123456789",
