@@ -254,7 +254,7 @@ class RoundPlanner:
         if not items:
             return
         topics = tuple(dict.fromkeys(t for c in (*chosen, *overflow) for t in c.topics))
-        header = DigestHeader(day, len(items), topics, plan.below)
+        header = DigestHeader(day, len(items), topics, plan.below, language)
         more = sum(1 for _, m in items if m == "link")
         groups = self._messengers[chat.platform].pack(header, items, more)
         messages = tuple(tuple((items[i][0].arxiv_id, items[i][1]) for i in group) for group in groups)

@@ -240,8 +240,12 @@ class Deliverer:
         if index == 0 and delivery.header:
             h = delivery.header
             header = DigestHeader(
-                date.fromisoformat(h["day"]), int(h["count"]), tuple(h["topics"]), int(h.get("below", 0))
+                date.fromisoformat(h["day"]),
+                int(h["count"]),
+                tuple(h["topics"]),
+                int(h.get("below", 0)),
+                delivery.language,
             )
         more = delivery.more if index == delivery.more_at else 0  # decided at planning
         offset = sum(len(message) for message in delivery.messages[:index])
-        return DigestMessage(tuple(cards), header, more, offset)
+        return DigestMessage(tuple(cards), header, more, offset, delivery.language)

@@ -10,6 +10,7 @@ import sys
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
+import aiohttp
 import pytest
 from redis.asyncio import Redis
 
@@ -50,7 +51,9 @@ async def ask(tg: FakeTelegram, text: str, chat_id: int = USER, **kwargs: Any) -
     return await ask_in(tg, text, chat_id, **kwargs)
 
 
-async def test_summarize_yields_one_valid_html_card(running: FakeTelegram, fake_llm: FakeOpenAI) -> None:
+async def test_summarize_yields_one_valid_html_card(
+    running: FakeTelegram, fake_llm: FakeOpenAI, fake_arxiv: FakeArxiv
+) -> None:
     await running.push_text(USER, "/summarize 2402.01349")
     (message,) = await running.wait_for_messages(1, chat_id=USER)
     assert message.parse_mode == "HTML"
@@ -58,9 +61,18 @@ async def test_summarize_yields_one_valid_html_card(running: FakeTelegram, fake_
     assert "Beyond the Answers: Reviewing the Rationality" in parsed.text
     assert "TLDR: Beyond the Answers" in parsed.text
     assert "Key takeaways" in parsed.text
-    assert "Summary by fake-model-1" in parsed.text
+    assert "Summary by fake-model-1, written from the full text (HTML v2)" in parsed.text
     assert ("a", {"href": "https://arxiv.org/pdf/2402.01349"}) in parsed.entities
-    assert message.params["link_preview_options"] == {"is_disabled": True}
+    # The key figure (the overview the model named) is the large preview above the card, and resolves.
+    figure = f"{fake_arxiv.html_url}/2402.01349v2/x1.png"
+    assert ("a", {"href": figure}) in parsed.entities
+    assert "Figure 1 Overview of the pipeline" in parsed.text
+    preview = {"url": figure, "prefer_large_media": True, "show_above_text": True}
+    assert message.params["link_preview_options"] == preview
+    async with aiohttp.ClientSession() as http, http.get(figure) as image:
+        assert image.status == 200
+        assert image.content_type == "image/png"
+        assert (await image.read()).startswith(b"\x89PNG")
     assert message.params["reply_parameters"]["message_id"] > 0
     assert (USER, "typing") in running.actions
     assert fake_llm.calls == 1

@@ -6,6 +6,10 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from babel.dates import format_date as babel_format_date
+
+from bot.core.delivery import DigestHeader
+from bot.core.i18n import CATALOGS, N_, _, current_language, ngettext, using
 from bot.core.languages import language_name
 from bot.core.models import Card
 from bot.core.text import shorten
@@ -27,9 +31,21 @@ CAP_TOPIC = 100
 
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 
-LLM_NOTE = "Summary by {model}; it may contain mistakes — check the paper before you rely on it."
-EXTRACTIVE_NOTE = "Extractive summary: sentences taken from the abstract, not written by a model."
-FALLBACK_NOTE = "Extractive summary ({reason}): sentences taken from the abstract."
+CAP_CAPTION = 300
+
+LLM_NOTE = N_("Summary by {model}, written from {source}; it may contain mistakes — check the paper.")
+EXTRACTIVE_NOTE = N_("Extractive summary: sentences taken from the abstract, not written by a model.")
+FALLBACK_NOTE = N_("Extractive summary ({reason}): sentences taken from the abstract.")
+SOURCES = {
+    "full_text": N_("the full text (HTML v{version})"),
+    "abstract": N_("the abstract"),
+}
+SOURCE_REASONS = {
+    "no_html": N_("the abstract (arXiv has no HTML version)"),
+    "unavailable": N_("the abstract (the HTML version could not be fetched)"),
+    "unreadable": N_("the abstract (the HTML version could not be read)"),
+    "budget": N_("the abstract (to save today's token budget)"),
+}
 
 
 def clean(text: str, cap: int) -> str:
@@ -41,20 +57,31 @@ def authors_line(authors: tuple[str, ...]) -> str:
     """Authors, long lists shortened with 'et al.'."""
     names = [clean(a, CAP_AUTHOR) for a in authors]
     if not names:
-        return "Unknown authors"
+        return _("Unknown authors")
     if len(names) > MAX_AUTHORS_SHOWN:
-        return f"{', '.join(names[:AUTHORS_BEFORE_ET_AL])} et al. ({len(names)} authors)"
+        return _("{names} et al. ({count} authors)").format(
+            names=", ".join(names[:AUTHORS_BEFORE_ET_AL]), count=len(names)
+        )
     return ", ".join(names)
 
 
 def format_date(moment: date) -> str:
-    """A date as readers write it: 2 Feb 2024."""
-    return f"{moment.day} {moment:%b %Y}"
+    """A date as readers of the current language write it: 2 Feb 2024, 2024年2月2日."""
+    locale = CATALOGS.get(current_language(), "en")
+    # Translators: a date pattern in Unicode (CLDR) notation, e.g. y年M月d日
+    return babel_format_date(moment, _("d MMM y"), locale=locale)
+
+
+def format_day(moment: date) -> str:
+    """A digest's day with its weekday: Thu 21 Nov 2026."""
+    locale = CATALOGS.get(current_language(), "en")
+    # Translators: a date pattern with the weekday in Unicode (CLDR) notation, e.g. y年M月d日 EEE
+    return babel_format_date(moment, _("EEE d MMM y"), locale=locale)
 
 
 def dates_line(card: Card) -> str:
     """Submission date, plus the latest version's date when it differs."""
-    line = f"Submitted {format_date(card.published)}"
+    line = _("Submitted {date}").format(date=format_date(card.published))
     if card.version > 1 and card.updated.date() != card.published.date():
         line += f" · v{card.version} {format_date(card.updated)}"
     return line
@@ -62,26 +89,86 @@ def dates_line(card: Card) -> str:
 
 def below_line(below: int) -> str:
     """The digest's note on papers under the chat's min_score (listed as links, not left out)."""
-    noun = "paper scores" if below == 1 else "papers score"
-    return f"{below} {noun} below this chat's min_score: listed as links, not cards."
+    return ngettext(
+        "{count} paper scores below this chat's min_score: listed as links, not cards.",
+        "{count} papers score below this chat's min_score: listed as links, not cards.",
+        below,
+    ).format(count=below)
 
 
 def why_line(card: Card) -> str | None:
     """Why a digest carries this card: the topics it matched, and the liked paper it is most like."""
     topics = ", ".join(clean(t, CAP_TOPIC) for t in card.matched_topics[:5])
-    parts = [f"Matched: {topics}"] if topics else []
+    parts = [_("Matched: {topics}").format(topics=topics)] if topics else []
     if card.because:
-        parts.append(f"similar to “{clean(card.because, 120)}”, which this chat liked")
+        parts.append(_("similar to “{title}”, which this chat liked").format(title=clean(card.because, 120)))
     return " · ".join(parts) or None
 
 
+def source_phrase(card: Card) -> str:
+    """What a model-written card was written from: the full text or the abstract (and why)."""
+    if card.source == "full_text":
+        return _(SOURCES["full_text"]).format(version=card.version)
+    reason = SOURCE_REASONS.get(card.source_reason or "")
+    return _(reason) if reason else _(SOURCES["abstract"])
+
+
 def model_note(card: Card) -> str:
-    """Who wrote the card's text, stated honestly."""
+    """Who wrote the card's text, from what, stated honestly."""
     if not card.extractive:
-        return LLM_NOTE.format(model=clean(card.model, 80))
+        return _(LLM_NOTE).format(model=clean(card.model, 80), source=source_phrase(card))
     if card.fallback_reason:
-        return FALLBACK_NOTE.format(reason=clean(card.fallback_reason, 120))
-    return EXTRACTIVE_NOTE
+        return _(FALLBACK_NOTE).format(reason=clean(card.fallback_reason, 120))
+    return _(EXTRACTIVE_NOTE)
+
+
+def topics_phrase(topics: tuple[str, ...]) -> str:
+    """The topics a digest covers (six at most, then how many more), in the current language."""
+    shown = ", ".join(clean(t, 60) for t in topics[:6])
+    if len(topics) > 6:
+        return _("{topics} and {count} more").format(topics=shown, count=len(topics) - 6)
+    return shown
+
+
+def header_line(header: DigestHeader) -> tuple[str, str]:
+    """The digest's title and its count line, as plain text in the chat's language."""
+    with using(header.language):
+        title = _("arXiv digest · {day}").format(day=format_day(header.day))
+        count = ngettext(
+            "{count} new paper for {topics}", "{count} new papers for {topics}", header.count
+        ).format(count=header.count, topics=topics_phrase(header.topics))
+        return title, count
+
+
+def more_heading(more: int) -> str:
+    """The heading of the links to papers beyond the chat's max_papers, in the current language."""
+    return ngettext("{count} more new paper", "{count} more new papers", more).format(count=more)
+
+
+@dataclass(frozen=True, slots=True)
+class Labels:
+    """The words around a card's content, in the card's language."""
+
+    tldr: str
+    takeaways: str
+    abstract: str
+    links: str
+    figure: str
+    code: str
+    comment: str
+
+
+def labels() -> Labels:
+    """Card labels in the current language."""
+    return Labels(
+        tldr=_("TL;DR"),
+        takeaways=_("Key takeaways"),
+        abstract=_("Abstract"),
+        links=_("Links"),
+        figure=_("Figure"),
+        code=_("Code"),
+        comment=_("Comment"),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,10 +190,24 @@ class CardText:
     translated_abstract: str | None
     translated_label: str
     note: str
+    labels: Labels
+    figure: tuple[str, str, str] | None  # (label, image URL, caption) of the key figure
+
+
+def _figure(card: Card) -> tuple[str, str, str] | None:
+    if not card.figure_url or not card.figure_url.startswith(("https://", "http://")):
+        return None
+    label = clean(card.figure_label or _("Figure"), 40)
+    return label, card.figure_url, clean(card.figure_caption or "", CAP_CAPTION)
 
 
 def card_text(card: Card) -> CardText:
-    """Clean and cap every untrusted field of a card once, for all renderers."""
+    """Clean and cap every untrusted field of a card once, for all renderers (labels in its language)."""
+    with using(card.language):
+        return _card_text(card)
+
+
+def _card_text(card: Card) -> CardText:
     return CardText(
         title=clean(card.title, CAP_TITLE),
         translated_title=clean(card.translated_title, CAP_TITLE) if card.translated_title else None,
@@ -123,6 +224,8 @@ def card_text(card: Card) -> CardText:
         translated_abstract=clean(card.translated_abstract, CAP_ABSTRACT)
         if card.translated_abstract
         else None,
-        translated_label=f"Abstract ({language_name(card.language)})",
+        translated_label=_("Abstract ({language})").format(language=_(language_name(card.language))),
         note=model_note(card),
+        labels=labels(),
+        figure=_figure(card),
     )

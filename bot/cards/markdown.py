@@ -20,6 +20,17 @@ def _link(label: str, url: str) -> str:
     return f"[{escape(label)}](<{url.replace('>', '%3E').replace('<', '%3C')}>)"
 
 
+def _url(url: str) -> str:
+    return url.replace(">", "%3E").replace("<", "%3C").replace(" ", "%20")
+
+
+def _figure(figure: tuple[str, str, str]) -> str:
+    """The key figure as an image with its caption (alt text and title escaped)."""
+    label, url, caption = figure
+    alt = escape(f"{label}: {caption}" if caption else label)
+    return f"![{alt}](<{_url(url)}>)  \n*{escape(label)}*" + (f" {escape(caption)}" if caption else "")
+
+
 def render_card(card: Card, heading: str = "##") -> str:
     """One card as a Markdown section."""
     t = card_text(card)
@@ -29,18 +40,23 @@ def render_card(card: Card, heading: str = "##") -> str:
     lines.append(f"*{escape(t.authors)}*  ")
     lines.append(f"{escape(t.categories)} · {escape(t.dates)}  ")
     if t.comment:
-        lines.append(f"Comment: {escape(t.comment)}  ")
+        lines.append(f"{escape(t.labels.comment)}: {escape(t.comment)}  ")
     if t.why:
         lines.append(f"{escape(t.why)}  ")
-    lines += ["", f"**TL;DR** {escape(t.tldr)}", "", escape(t.summary), ""]
+    labels = t.labels
+    lines += ["", f"**{escape(labels.tldr)}** {escape(t.tldr)}", "", escape(t.summary), ""]
+    if t.figure is not None:
+        lines += [_figure(t.figure), ""]
     if t.takeaways:
-        lines += ["**Key takeaways**", ""] + [f"- {escape(item)}" for item in t.takeaways] + [""]
+        lines += (
+            [f"**{escape(labels.takeaways)}**", ""] + [f"- {escape(item)}" for item in t.takeaways] + [""]
+        )
     if t.translated_abstract:
         lines += [f"**{escape(t.translated_label)}**", "", f"> {escape(t.translated_abstract)}", ""]
-    lines += ["**Abstract**", "", f"> {escape(t.abstract)}", ""]
+    lines += [f"**{escape(labels.abstract)}**", "", f"> {escape(t.abstract)}", ""]
     links = [_link("arXiv", card.url), _link("PDF", card.pdf_url)]
     if card.code_url:
-        links.append(_link("Code", card.code_url))
+        links.append(_link(labels.code, card.code_url))
     lines += [" · ".join(links), "", f"*{escape(t.note)}*", ""]
     return "\n".join(lines)
 
@@ -85,10 +101,12 @@ def render_daily_page(title: str, cards: Sequence[Card], more: Sequence[Card] = 
         lines.append(f"    {_link(card.url, card.url)} · {escape(t.authors)}  ")
         if t.comment:
             lines.append(f"    {escape(t.comment)}  ")
-        lines.append(f"    **TL;DR**: {escape(t.tldr)}  ")
+        lines.append(f"    **{escape(t.labels.tldr)}**: {escape(t.tldr)}  ")
+        if t.figure is not None:
+            lines.append(f"    {_figure(t.figure).replace(chr(10), chr(10) + '    ')}  ")
         if t.translated_abstract:
             lines.append(f"    **{escape(t.translated_label)}**: {escape(t.translated_abstract)}  ")
-        lines.append(f"    **Abstract**: {escape(t.abstract)}  ")
+        lines.append(f"    **{escape(t.labels.abstract)}**: {escape(t.abstract)}  ")
         lines.append(f"    *{escape(t.note)}*")
         lines.append("")
     if more:

@@ -22,19 +22,23 @@ def render_card(card: Card) -> str:
     if t.translated_title:
         lines.append(_wrap(t.translated_title))
     lines += [_wrap(t.authors), f"{t.categories} · {t.dates}"]
+    labels = t.labels
     if t.comment:
-        lines.append(_wrap(f"Comment: {t.comment}"))
+        lines.append(_wrap(f"{labels.comment}: {t.comment}"))
     if t.why:
         lines.append(_wrap(t.why))
-    lines += ["", _wrap(f"TL;DR: {t.tldr}"), "", _wrap(t.summary), ""]
+    lines += ["", _wrap(f"{labels.tldr}: {t.tldr}"), "", _wrap(t.summary), ""]
+    if t.figure is not None:
+        label, url, caption = t.figure
+        lines += [_wrap(f"{label}: {caption}" if caption else label), f"  {url}", ""]
     if t.takeaways:
-        lines += ["Key takeaways:"] + [_wrap(item, "  - ") for item in t.takeaways] + [""]
+        lines += [f"{labels.takeaways}:"] + [_wrap(item, "  - ") for item in t.takeaways] + [""]
     if t.translated_abstract:
         lines += [f"{t.translated_label}:", _wrap(t.translated_abstract, "  "), ""]
-    lines += ["Abstract:", _wrap(t.abstract, "  "), ""]
+    lines += [f"{labels.abstract}:", _wrap(t.abstract, "  "), ""]
     lines += [f"arXiv: {card.url}", f"PDF:   {card.pdf_url}"]
     if card.code_url:
-        lines.append(f"Code:  {card.code_url}")
+        lines.append(f"{labels.code}:  {card.code_url}")
     lines += ["", _wrap(t.note)]
     return "\n".join(lines) + "\n"
 

@@ -25,6 +25,7 @@ class DigestHeader:
     count: int
     topics: tuple[str, ...]
     below: int = 0
+    language: str = "en"  # the chat's language: the header's words, and the message's other labels
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +41,7 @@ class DigestMessage:
     header: DigestHeader | None = None
     more: int = 0
     offset: int = 0
+    language: str = "en"
 
 
 @dataclass(frozen=True, slots=True)

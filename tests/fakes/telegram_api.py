@@ -472,7 +472,22 @@ class FakeTelegram(LocalServer):
         if utf16_len(visible) > MESSAGE_LIMIT:
             raise ApiError(400, "Bad Request: message is too long")
         self._check_markup(params.get("reply_markup"))
+        self._check_preview(params.get("link_preview_options"))
         return visible
+
+    @staticmethod
+    def _check_preview(options: Any) -> None:
+        """LinkPreviewOptions as the Bot API documents them (unknown fields and conflicts refused)."""
+        if options is None:
+            return
+        known = {"is_disabled", "url", "prefer_small_media", "prefer_large_media", "show_above_text"}
+        if not isinstance(options, dict) or set(options) - known:
+            raise ApiError(400, "Bad Request: can't parse link preview options")
+        if options.get("prefer_small_media") and options.get("prefer_large_media"):
+            raise ApiError(400, "Bad Request: can't prefer both small and large media")
+        url = options.get("url")
+        if url is not None and (not isinstance(url, str) or not url.startswith(("http://", "https://"))):
+            raise ApiError(400, "Bad Request: invalid link preview URL")
 
     @staticmethod
     def _check_markup(markup: dict[str, Any] | None) -> None:

@@ -13,8 +13,9 @@ from functools import lru_cache
 from typing import Any
 
 from bot.cards.feedback import card_buttons
-from bot.cards.layout import below_line, card_text, clean, format_date
+from bot.cards.layout import below_line, card_text, clean, header_line, more_heading
 from bot.core.delivery import DigestHeader, DigestMessage, Mode
+from bot.core.i18n import _, using
 from bot.core.models import Button, Card, CardsReply, Reply, Span, TextReply
 from bot.core.text import shorten
 
@@ -71,21 +72,25 @@ def _card_embed(card: Card) -> tuple[tuple[str, Any], ...]:
         lines.append(f"🏛 {fit(t.comment, 300)}")
     if t.why:
         lines.append(f"🔎 {fit(t.why, 300)}")
-    lines += ["", f"💡 **TL;DR** {fit(t.tldr, 400)}", "", fit(t.summary, 1200)]
+    labels = t.labels
+    lines += ["", f"💡 **{fit(labels.tldr, 40)}** {fit(t.tldr, 400)}", "", fit(t.summary, 1200)]
+    if t.figure is not None:  # shown as the embed's image below
+        label, url, caption = t.figure
+        lines += ["", f"🖼 {_link(label, url, limit=40)} {fit(caption, 300)}".rstrip()]
     fields: list[dict[str, Any]] = []
     if any(item.strip() for item in t.takeaways):
         share = FIELD_VALUE_LIMIT // len(t.takeaways) - 3
         value = "\n".join(f"• {fit(item, share)}" for item in t.takeaways)
-        fields.append({"name": "Key takeaways", "value": value, "inline": False})
-    label, abstract = ("Abstract", t.abstract)
+        fields.append({"name": fit(labels.takeaways, 100), "value": value, "inline": False})
+    label, abstract = (labels.abstract, t.abstract)
     if t.translated_abstract:
         label, abstract = t.translated_label, t.translated_abstract
     if abstract.strip():  # Discord refuses a field without a value
         fields.append({"name": fit(label, 100), "value": fit(abstract, FIELD_VALUE_LIMIT), "inline": False})
     links = [_link("arXiv", card.url), _link("PDF", card.pdf_url)]
     if card.code_url:
-        links.append(_link("Code", card.code_url))
-    fields.append({"name": "Links", "value": " · ".join(links), "inline": False})
+        links.append(_link(labels.code, card.code_url))
+    fields.append({"name": fit(labels.links, 100), "value": " · ".join(links), "inline": False})
     marker = "⚠️" if card.extractive else "🤖"
     embed: dict[str, Any] = {
         "title": fit(t.title, TITLE_LIMIT),
@@ -95,6 +100,8 @@ def _card_embed(card: Card) -> tuple[tuple[str, Any], ...]:
         "footer": {"text": f"{marker} {shorten(t.note, 300)}"},  # footers show text as it is
         "color": COLOUR_EXTRACTIVE if card.extractive else COLOUR_MODEL,
     }
+    if t.figure is not None:
+        embed["image"] = {"url": t.figure[1]}
     return tuple(embed.items())
 
 
@@ -116,22 +123,20 @@ def link_line(card: Card) -> str:
     return "• " + _link(clean(card.title, 160), card.url, limit=400)
 
 
-def more_title(more: int) -> str:
+def more_title(more: int, language: str = "en") -> str:
     """The heading of the links to papers beyond the chat's max_papers."""
-    noun = "paper" if more == 1 else "papers"
-    return f"📌 {more} more new {noun} (raise the limit with /settings max_papers)"
+    with using(language):
+        hint = _("(raise the limit with /settings max_papers)")
+        return f"📌 {more_heading(more)} {hint}"
 
 
 def header_content(header: DigestHeader) -> str:
     """The digest's first line, as message content."""
-    topics = ", ".join(clean(t, 60) for t in header.topics[:6])
-    if len(header.topics) > 6:
-        topics += f" and {len(header.topics) - 6} more"
-    noun = "paper" if header.count == 1 else "papers"
-    day = f"{header.day:%a} {format_date(header.day)}"
-    text = f"📚 **arXiv digest · {day}**\n{header.count} new {noun} for {escape(topics)}"
+    title, count = header_line(header)
+    text = f"📚 **{escape(title)}**\n{escape(count)}"
     if header.below:
-        text += f"\n🔻 {escape(below_line(header.below))}"
+        with using(header.language):
+            text += f"\n🔻 {escape(below_line(header.below))}"
     return shorten(text, CONTENT_LIMIT)
 
 
@@ -166,11 +171,13 @@ def digest_embeds(message: DigestMessage) -> list[dict[str, Any]]:
         else:
             links.append(link_line(card))
     embeds += [{**embed, "color": COLOUR_MODEL} for embed in list_embeds(None, rows)]
-    embeds += list_embeds(more_title(message.more) if message.more else "More new papers", links)
+    with using(message.language):
+        title = more_title(message.more, message.language) if message.more else _("More new papers")
+    embeds += list_embeds(title, links)
     return embeds
 
 
-def pack_items(items: Sequence[tuple[Card, Mode]], more: int) -> list[list[int]]:
+def pack_items(items: Sequence[tuple[Card, Mode]], more: int, language: str = "en") -> list[list[int]]:
     """Item indexes grouped into messages of at most 10 embeds and 6,000 embed characters, in order.
 
     Each candidate message is measured as it would be sent (numbers, headings and list splits included);
@@ -180,7 +187,9 @@ def pack_items(items: Sequence[tuple[Card, Mode]], more: int) -> list[list[int]]
     current: list[int] = []
     for index in range(len(items)):
         candidate = [*current, index]
-        message = DigestMessage(tuple(items[i] for i in candidate), None, more, offset=candidate[0])
+        message = DigestMessage(
+            tuple(items[i] for i in candidate), None, more, offset=candidate[0], language=language
+        )
         embeds = digest_embeds(message)
         fits = len(embeds) <= EMBEDS_PER_MESSAGE and sum(map(embed_length, embeds)) <= EMBED_TOTAL_LIMIT
         if current and not fits:

@@ -136,8 +136,8 @@ class DiscordMessenger:
 
     def pack(self, header: DigestHeader | None, items: list[tuple[Card, Mode]], more: int) -> list[list[int]]:
         """Messages of at most 10 embeds and 6,000 embed characters."""
-        del header  # it travels as message content, outside the embed limits
-        return pack_items(items, more)
+        # The header travels as message content, outside the embed limits; only its language matters here.
+        return pack_items(items, more, header.language if header is not None else "en")
 
     async def send_digest(self, chat: ChatRef, message: DigestMessage) -> Outcome:
         """Post one digest message."""

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from bot.cards.layout import below_line, clean, format_date
+from bot.cards.layout import below_line, clean, header_line, more_heading
 from bot.core.delivery import DigestHeader, DigestMessage, Mode
+from bot.core.i18n import _, using
 from bot.core.models import Card
 from bot.platforms.telegram.html import MESSAGE_LIMIT, card_blocks, escape, pack, visible_length
 
@@ -14,22 +15,12 @@ SEPARATOR = 2  # visible length of the blank line between blocks
 
 def header_block(header: DigestHeader) -> str:
     """The digest's first line."""
-    topics = ", ".join(clean(t, 60) for t in header.topics[:6])
-    if len(header.topics) > 6:
-        topics += f" and {len(header.topics) - 6} more"
-    noun = "paper" if header.count == 1 else "papers"
-    block = (
-        f"📚 <b>arXiv digest · {escape(format_date_long(header))}</b>\n"
-        f"{header.count} new {noun} for {escape(topics)}"
-    )
+    title, count = header_line(header)
+    block = f"📚 <b>{escape(title)}</b>\n{escape(count)}"
     if header.below:
-        block += f"\n🔻 {escape(below_line(header.below))}"
+        with using(header.language):
+            block += f"\n🔻 {escape(below_line(header.below))}"
     return block
-
-
-def format_date_long(header: DigestHeader) -> str:
-    """Weekday and date of a digest, e.g. Thu 21 Nov 2026."""
-    return f"{header.day:%a} {format_date(header.day)}"
 
 
 @lru_cache(maxsize=4096)
@@ -44,10 +35,11 @@ def item_blocks(card: Card, mode: Mode) -> tuple[str, ...]:
     return (f"• {link}",)
 
 
-def more_block(more: int) -> str:
+def more_block(more: int, language: str = "en") -> str:
     """The line before the links to papers beyond the chat's max_papers."""
-    noun = "paper" if more == 1 else "papers"
-    return f"📌 <b>{more} more new {noun}</b> (raise the limit with /settings max_papers)"
+    with using(language):
+        hint = _("(raise the limit with /settings max_papers)")
+        return f"📌 <b>{escape(more_heading(more))}</b> {escape(hint)}"
 
 
 def render_digest(message: DigestMessage) -> list[str]:
@@ -57,8 +49,8 @@ def render_digest(message: DigestMessage) -> list[str]:
         units.append([header_block(message.header)])
     for card, mode in message.items:
         if mode == "link" and message.more:
-            units.append([more_block(message.more)])
-            message = DigestMessage(message.items, message.header, 0)
+            units.append([more_block(message.more, message.language)])
+            message = DigestMessage(message.items, message.header, 0, message.offset, message.language)
         units.append(list(item_blocks(card, mode)))
     return pack(units)
 
@@ -78,7 +70,7 @@ def pack_items(header: DigestHeader | None, items: list[tuple[Card, Mode]], more
     for index, (card, mode) in enumerate(items):
         size = _item_size(card, mode)
         if mode == "link" and not links_started:
-            size += visible_length(more_block(more)) + SEPARATOR
+            size += visible_length(more_block(more, header.language if header else "en")) + SEPARATOR
             links_started = True
         if current and used + size > MESSAGE_LIMIT:
             groups.append(current)

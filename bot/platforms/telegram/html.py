@@ -59,18 +59,23 @@ def card_blocks(card: Card) -> list[str]:
         meta.append(f"🏛 {escape(t.comment)}")
     if t.why:
         meta.append(f"🔎 {escape(t.why)}")
-    blocks = [header + "\n" + "\n".join(meta), f"💡 <b>TL;DR</b> {escape(t.tldr)}", escape(t.summary)]
+    labels = t.labels
+    blocks = [header + "\n" + "\n".join(meta), f"💡 <b>{escape(labels.tldr)}</b> {escape(t.tldr)}"]
+    blocks.append(escape(t.summary))
+    if t.figure is not None:  # the message's link preview shows this figure (see messenger.preview)
+        label, url, caption = t.figure
+        blocks.append(f"🖼 {_a(url, label)}" + (f" {escape(caption)}" if caption else ""))
     if t.takeaways:
         bullets = "\n".join(f"• {escape(item)}" for item in t.takeaways)
-        blocks.append(f"<b>Key takeaways</b>\n{bullets}")
+        blocks.append(f"<b>{escape(labels.takeaways)}</b>\n{bullets}")
     if t.translated_abstract:
         quote = f"<b>{escape(t.translated_label)}</b>\n{escape(t.translated_abstract)}"
     else:
-        quote = f"<b>Abstract</b>\n{escape(t.abstract)}"
+        quote = f"<b>{escape(labels.abstract)}</b>\n{escape(t.abstract)}"
     blocks.append(f"<blockquote expandable>{quote}</blockquote>")
     links = [_a(card.url, "arXiv"), _a(card.pdf_url, "PDF")]
     if card.code_url:
-        links.append(_a(card.code_url, "Code"))
+        links.append(_a(card.code_url, labels.code))
     marker = "⚠️" if card.extractive else "🤖"
     blocks.append(f"🔗 {' · '.join(links)}\n{marker} <i>{escape(t.note)}</i>")
     return blocks

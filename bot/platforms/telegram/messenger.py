@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterable
 from typing import Any, Literal
 
 import aiohttp
@@ -67,6 +67,15 @@ def render_reply(reply: Reply) -> list[str]:
     return html.render_cards(reply.cards, reply.intro)
 
 
+def preview(text: str, cards: Iterable[Card]) -> dict[str, Any]:
+    """Link preview options for one message: the key figure of its first card that has one, shown large
+    above the text; no preview otherwise (a preview of the arXiv page would only repeat the card)."""
+    for card in cards:
+        if card.figure_url and html.escape(card.figure_url) in text:
+            return {"url": card.figure_url, "prefer_large_media": True, "show_above_text": True}
+    return _NO_PREVIEW
+
+
 def _button(button: Button) -> dict[str, str]:
     return {"text": button.label, "callback_data": button.payload}
 
@@ -113,7 +122,10 @@ class TelegramMessenger:
 
     async def send_digest(self, chat: ChatRef, message: DigestMessage) -> Outcome:
         """Send one digest message (rarely in parts); its cards' 👍/👎 buttons under the last part."""
-        parts: list[dict[str, Any]] = [{"text": text} for text in render_digest(message)]
+        cards = [card for card, mode in message.items if mode == "card"]
+        parts: list[dict[str, Any]] = [
+            {"text": text, "link_preview_options": preview(text, cards)} for text in render_digest(message)
+        ]
         rows = [[_button(b) for b in card_buttons(card)] for card, mode in message.items if mode == "card"]
         if rows:
             parts[-1]["reply_markup"] = {"inline_keyboard": rows}
@@ -123,7 +135,10 @@ class TelegramMessenger:
     async def send_reply(self, chat: ChatRef, reply: Reply, reply_to: str | None = None) -> Outcome:
         """Send every message of a reply in order; the first answers `reply_to`, the last carries buttons."""
         texts = render_reply(reply)
-        parts: list[dict[str, Any]] = [{"text": text} for text in texts]
+        cards = reply.cards if isinstance(reply, CardsReply) else ()
+        parts: list[dict[str, Any]] = [
+            {"text": text, "link_preview_options": preview(text, cards)} for text in texts
+        ]
         if reply_to is not None:
             parts[0]["reply_parameters"] = {"message_id": int(reply_to), "allow_sending_without_reply": True}
         markup = keyboard(reply)
