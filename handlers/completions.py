@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 
 from bot.core.chat_settings import ISO_639_1, STYLES, timezone_names
+from bot.core.i18n import _, ngettext, using
 from bot.core.languages import language_name
 from bot.core.text import shorten
 from bot.core.topics import TopicError, parse_topic
@@ -50,7 +51,7 @@ def _ranked(typed: str, candidates: list[tuple[str, str]]) -> list[Choice]:
     return [choice for choice in found if choice is not None][:MAX_CHOICES]
 
 
-async def topic_choices(_ctx: CommandContext, typed: str, _filled: Mapping[str, str]) -> list[Choice]:
+async def topic_choices(ctx: CommandContext, typed: str, _filled: Mapping[str, str]) -> list[Choice]:
     """Categories and archives matching what was typed; a typed keyword query is offered as it is."""
     choices = [Choice(label, code) for code, label in complete_category(typed, MAX_CHOICES)]
     stripped = " ".join(typed.split())
@@ -59,7 +60,9 @@ async def topic_choices(_ctx: CommandContext, typed: str, _filled: Mapping[str, 
             topic = parse_topic(stripped)
         except TopicError:
             return choices
-        own = _choice(f"{topic.canonical} (keyword query)", stripped) if topic.kind == "query" else None
+        with using(await ctx.language()):
+            label = _("{query} (keyword query)").format(query=topic.canonical)
+        own = _choice(label, stripped) if topic.kind == "query" else None
         if own is not None:  # after the categories: a matching category is the likelier intent
             choices = [*choices[: MAX_CHOICES - 1], own]
     return choices
@@ -76,7 +79,9 @@ async def own_topic_choices(ctx: CommandContext, typed: str, _filled: Mapping[st
             label = canonical  # stored by an older release; still removable by its exact text
         candidates.append((label, canonical))
     if followed:
-        candidates.append((f"all ({len(followed)} topics)", ALL_TOPICS))
+        with using(await ctx.language()):
+            label = ngettext("all ({count} topic)", "all ({count} topics)", len(followed))
+        candidates.append((label.format(count=len(followed)), ALL_TOPICS))
     return _ranked(typed, candidates)
 
 

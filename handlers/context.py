@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from bot.cards.build import CardMaker
 from bot.core.chat_settings import ChatSettings
 from bot.core.chats import ChatState
+from bot.core.i18n import N_
 from bot.core.models import ChatKind, ChatRef, TextReply, UserRef
 from bot.core.ports import PaperSource
 from bot.store.chats import ChatStore
@@ -98,7 +99,7 @@ class CommandContext:
     services: CommandServices
     title: str | None = None
     is_admin: Callable[[], Awaitable[bool]] = _never_admin
-    managers: str = "this group's admins"
+    managers: str = N_("this group's admins")  # translated where it is shown
     missing_rights: PostingCheck = _no_obstacle
     server_id: int | None = None
     is_member: Callable[[], Awaitable[bool]] = _always_member  # whether the sender belongs to the chat

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.core.i18n import _, fill, ngettext
 from bot.core.models import TextReply, code
 from handlers.context import CommandContext
 from handlers.permissions import refusal
@@ -12,15 +13,18 @@ async def _obstacle(ctx: CommandContext) -> TextReply | None:
     if (refused := await refusal(ctx)) is not None:
         return refused
     if not await ctx.services.chats.topics(ctx.chat):
-        return TextReply.error("This chat follows no topics yet. Start with ", code("/subscribe cs.CL"), ".")
+        template = _("This chat follows no topics yet. Start with {example}.")
+        return TextReply.error(*fill(template, example=code("/subscribe cs.CL")))
     state = await ctx.state()
     if state is not None and not state.active:
-        return TextReply.error("I can't post here right now, so I can't send a digest.")
+        return TextReply.error(_("I can't post here right now, so I can't send a digest."))
     decision = await ctx.services.digest_limit.hit(ctx.chat.key())
     if not decision.allowed:
         limit, minutes = ctx.services.config.digest_per_hour, decision.retry_after // 60 + 1
         return TextReply.error(
-            f"That's {limit} digests this hour already; please try again in {minutes} min."
+            _("That's {limit} digests this hour already; please try again in {minutes} min.").format(
+                limit=limit, minutes=minutes
+            )
         )
     return None
 
@@ -32,9 +36,11 @@ async def digest(ctx: CommandContext) -> TextReply:
     planned = await ctx.services.digest_now(ctx.chat)
     if planned == 0:
         return TextReply.of(
-            "Nothing new since your last digest: every paper arXiv announced for your topics "
-            "is already here.",
+            _(
+                "Nothing new since your last digest: every paper arXiv announced for your topics "
+                "is already here."
+            ),
             personal=True,
         )
-    noun = "paper is" if planned == 1 else "papers are"
-    return TextReply.of(f"🗞 {planned} new {noun} on the way.")
+    template = ngettext("🗞 {count} new paper is on the way.", "🗞 {count} new papers are on the way.", planned)
+    return TextReply.of(template.format(count=planned))

@@ -3,69 +3,78 @@
 from __future__ import annotations
 
 from bot.core.arxiv_ids import EXAMPLE_ID, EXAMPLE_URL
-from bot.core.models import Reply, TextReply, bold, code
+from bot.core.i18n import _, fill
+from bot.core.models import Reply, Span, TextReply, bold, code
 from bot.core.topics import EXAMPLE_QUERY
 from handlers.context import CommandContext
 
 
 def help_reply() -> TextReply:
     """The command overview with examples."""
-    return TextReply.of(
-        bold("arXiv digest bot"),
-        "\nI turn arXiv papers into short summary cards — a one-line TL;DR, a summary, key takeaways and "
-        "links — and send the new papers of the topics you follow every day.\n\n",
-        bold("Papers"),
-        "\n",
-        code(f"/summarize {EXAMPLE_ID}"),
-        " — a card for one paper (an id or an arxiv.org link)\n\n",
-        bold("Topics"),
-        "\n",
-        code("/subscribe cs.CL"),
-        " — follow an arXiv category (or a whole archive: ",
-        code("/subscribe math"),
-        ")\n",
-        code(f"/subscribe {EXAMPLE_QUERY}"),
-        " — follow a keyword query (fields ti: abs: au: cat: all:, with AND, OR, ANDNOT)\n",
-        code("/unsubscribe cs.CL"),
-        " or ",
-        code("/unsubscribe all"),
-        "\n",
-        code("/topics"),
-        " — what this chat follows\n\n",
-        bold("What you like"),
-        "\n👍 and 👎 under digest cards, ",
-        code(f"/like {EXAMPLE_ID}"),
-        " and ",
-        code(f"/dislike {EXAMPLE_ID}"),
-        " order your next digests by what you like; ",
-        code("/likes"),
-        " lists them\n\n",
-        bold("Settings"),
-        "\n",
-        code("/settings"),
-        " — show them; change one with ",
-        code("/settings language zh"),
-        ", ",
-        code("/settings time 08:30"),
-        ", ",
-        code("/settings timezone Asia/Shanghai"),
-        ", ",
-        code("/settings max_papers 20"),
-        " or ",
-        code("/settings style compact"),
-        "\n",
-        code("/digest"),
-        " — this chat's digest now\n",
-        code("/pause"),
-        " and ",
-        code("/resume"),
-        " — stop and restart daily digests\n\n"
-        "In groups and server channels only admins (on a server: members who can manage the channel) can "
-        "change topics and settings. In a private chat you can also just send me a link such as ",
-        code(EXAMPLE_URL),
-        ".",
-        personal=True,
+    spans: list[Span | str] = [bold(_("arXiv digest bot")), "\n"]
+    spans.append(
+        _(
+            "I turn arXiv papers into short summary cards — a one-line TL;DR, a summary, key takeaways and "
+            "links — and send the new papers of the topics you follow every day."
+        )
     )
+    spans += ["\n\n", bold(_("Papers")), "\n"]
+    spans += fill(
+        _("{command} — a card for one paper (an id or an arxiv.org link)"),
+        command=code(f"/summarize {EXAMPLE_ID}"),
+    )
+    spans += ["\n\n", bold(_("Topics")), "\n"]
+    spans += fill(
+        _("{command} — follow an arXiv category (or a whole archive: {archive})"),
+        command=code("/subscribe cs.CL"),
+        archive=code("/subscribe math"),
+    )
+    spans.append("\n")
+    spans += fill(
+        _("{command} — follow a keyword query (fields ti: abs: au: cat: all:, with AND, OR, ANDNOT)"),
+        command=code(f"/subscribe {EXAMPLE_QUERY}"),
+    )
+    spans.append("\n")
+    spans += fill(_("{one} or {all}"), one=code("/unsubscribe cs.CL"), all=code("/unsubscribe all"))
+    spans.append("\n")
+    spans += fill(_("{command} — what this chat follows"), command=code("/topics"))
+    spans += ["\n\n", bold(_("What you like")), "\n"]
+    spans += fill(
+        _(
+            "👍 and 👎 under digest cards, {like} and {dislike} order your next digests by what you like; "
+            "{likes} lists them"
+        ),
+        like=code(f"/like {EXAMPLE_ID}"),
+        dislike=code(f"/dislike {EXAMPLE_ID}"),
+        likes=code("/likes"),
+    )
+    spans += ["\n\n", bold(_("Settings")), "\n"]
+    spans += fill(
+        _("{command} — show them; change one with {language}, {time}, {timezone}, {max_papers} or {style}"),
+        command=code("/settings"),
+        language=code("/settings language zh"),
+        time=code("/settings time 08:30"),
+        timezone=code("/settings timezone Asia/Shanghai"),
+        max_papers=code("/settings max_papers 20"),
+        style=code("/settings style compact"),
+    )
+    spans.append("\n")
+    spans += fill(_("{command} — this chat's digest now"), command=code("/digest"))
+    spans.append("\n")
+    spans += fill(
+        _("{pause} and {resume} — stop and restart daily digests"),
+        pause=code("/pause"),
+        resume=code("/resume"),
+    )
+    spans.append("\n\n")
+    spans += fill(
+        _(
+            "In groups and server channels only admins (on a server: members who can manage the channel) can "
+            "change topics and settings. In a private chat you can also just send me a link such as {link}."
+        ),
+        link=code(EXAMPLE_URL),
+    )
+    return TextReply.of(*spans, personal=True)
 
 
 async def start(_ctx: CommandContext) -> Reply:

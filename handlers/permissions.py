@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from bot.core.i18n import _, fill
 from bot.core.models import TextReply, code
 from handlers.context import AdminCheckError, CommandContext
 
@@ -19,15 +20,16 @@ async def refusal(ctx: CommandContext) -> TextReply | None:
     except AdminCheckError:
         log.warning("Admin check failed in %s; refusing the change", ctx.chat.key())
         return TextReply.error(
-            "I couldn't check whether you're an admin of this group, so I changed nothing. "
-            "Please try again in a minute."
+            _(
+                "I couldn't check whether you're an admin of this group, so I changed nothing. "
+                "Please try again in a minute."
+            )
         )
     if allowed:
         return None
+    template = _(
+        "Only {managers} can change its topics and settings. Anyone can look: {topics} and {settings}."
+    )
     return TextReply.error(
-        f"Only {ctx.managers} can change its topics and settings. Anyone can look: ",
-        code("/topics"),
-        " and ",
-        code("/settings"),
-        ".",
+        *fill(template, managers=_(ctx.managers), topics=code("/topics"), settings=code("/settings"))
     )

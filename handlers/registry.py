@@ -6,11 +6,13 @@ a payload or a message belongs to.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from bot.cards.feedback import VOTE_PREFIX
 from bot.core.chat_settings import SETTING_KEYS
+from bot.core.i18n import N_, using
 from bot.core.models import Reply
 from handlers import completions
 from handlers import digest as digest_handlers
@@ -23,6 +25,17 @@ from handlers.completions import Completer
 from handlers.context import ButtonAnswer, CommandContext
 
 Handler = Callable[[CommandContext], Awaitable[Reply | None]]
+
+
+def in_chat_language(handler: Handler) -> Handler:
+    """The handler with every string it makes in the chat's language (its setting, else the sender's)."""
+
+    @functools.wraps(handler)
+    async def run(ctx: CommandContext) -> Reply | None:
+        with using(await ctx.language()):
+            return await handler(ctx)
+
+    return run
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +55,8 @@ class Param:
 
 @dataclass(frozen=True, slots=True)
 class Command:
-    """One chat command."""
+    """One chat command (its handler runs in the chat's language; the description is translated where
+    platforms show it)."""
 
     name: str
     description: str
@@ -50,6 +64,9 @@ class Command:
     slow: bool = False  # the adapter shows "typing…" (or defers) while a slow command works
     params: tuple[Param, ...] = ()
     greeting: bool = False  # the first-contact command of platforms that send one (Telegram's /start)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "handler", in_chat_language(self.handler))
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,8 +77,22 @@ class MessageAction:
     handler: Handler
     slow: bool = True
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "handler", in_chat_language(self.handler))
+
 
 ButtonHandler = Callable[[CommandContext, str], Awaitable[ButtonAnswer]]
+
+
+def button_in_chat_language(handler: ButtonHandler) -> ButtonHandler:
+    """A button handler whose notices and refreshed messages are in the chat's language."""
+
+    @functools.wraps(handler)
+    async def run(ctx: CommandContext, argument: str) -> ButtonAnswer:
+        with using(await ctx.language()):
+            return await handler(ctx, argument)
+
+    return run
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +102,9 @@ class Button:
     prefix: str
     handler: ButtonHandler
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "handler", button_in_chat_language(self.handler))
+
 
 @dataclass(frozen=True, slots=True)
 class TextRoute:
@@ -79,48 +113,55 @@ class TextRoute:
     handler: Handler
     slow: bool = True
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "handler", in_chat_language(self.handler))
+
 
 COMMANDS: tuple[Command, ...] = (
     Command(
         "summarize",
-        "Summary card of a paper: /summarize 2402.01349",
+        N_("Summary card of a paper: /summarize 2402.01349"),
         summarize_handlers.summarize,
         slow=True,
-        params=(Param("paper", "An arXiv id or link, e.g. 2402.01349 or https://arxiv.org/abs/2402.01349"),),
+        params=(
+            Param("paper", N_("An arXiv id or link, e.g. 2402.01349 or https://arxiv.org/abs/2402.01349")),
+        ),
     ),
     Command(
         "subscribe",
-        "Follow a category or query: /subscribe cs.CL",
+        N_("Follow a category or query: /subscribe cs.CL"),
         subscription_handlers.subscribe,
         params=(
             Param(
                 "topic",
-                'An arXiv category (cs.CL) or a keyword query ("few-shot" AND cat:cs.LG)',
+                N_('An arXiv category (cs.CL) or a keyword query ("few-shot" AND cat:cs.LG)'),
                 complete=completions.topic_choices,
             ),
         ),
     ),
     Command(
         "unsubscribe",
-        "Stop following a topic: /unsubscribe cs.CL",
+        N_("Stop following a topic: /unsubscribe cs.CL"),
         subscription_handlers.unsubscribe,
-        params=(Param("topic", "A topic this chat follows, or all", complete=completions.own_topic_choices),),
+        params=(
+            Param("topic", N_("A topic this chat follows, or all"), complete=completions.own_topic_choices),
+        ),
     ),
-    Command("topics", "The topics this chat follows", subscription_handlers.topics),
+    Command("topics", N_("The topics this chat follows"), subscription_handlers.topics),
     Command(
         "settings",
-        "Show or change settings: /settings time 08:30",
+        N_("Show or change settings: /settings time 08:30"),
         settings_handlers.settings,
         params=(
             Param(
                 "key",
-                "The setting to change (leave empty to see them all)",
+                N_("The setting to change (leave empty to see them all)"),
                 required=False,
                 choices=SETTING_KEYS,
             ),
             Param(
                 "value",
-                "Its new value, e.g. 08:30, Asia/Shanghai, zh, 20 or compact",
+                N_("Its new value, e.g. 08:30, Asia/Shanghai, zh, 20 or compact"),
                 required=False,
                 complete=completions.setting_value_choices,
             ),
@@ -128,28 +169,28 @@ COMMANDS: tuple[Command, ...] = (
     ),
     Command(
         "like",
-        "More like these papers: /like 2402.01349",
+        N_("More like these papers: /like 2402.01349"),
         feedback_handlers.like,
         slow=True,
-        params=(Param("papers", "arXiv ids or links, separated by spaces (up to 10)"),),
+        params=(Param("papers", N_("arXiv ids or links, separated by spaces (up to 10)")),),
     ),
     Command(
         "dislike",
-        "Less like these papers: /dislike 2402.01349",
+        N_("Less like these papers: /dislike 2402.01349"),
         feedback_handlers.dislike,
         slow=True,
-        params=(Param("papers", "arXiv ids or links, separated by spaces (up to 10)"),),
+        params=(Param("papers", N_("arXiv ids or links, separated by spaces (up to 10)")),),
     ),
-    Command("likes", "The papers that shape this chat's digests", feedback_handlers.likes),
-    Command("digest", "Today's digest for this chat, now", digest_handlers.digest, slow=True),
-    Command("pause", "Pause daily digests", settings_handlers.pause),
-    Command("resume", "Resume daily digests", settings_handlers.resume),
-    Command("help", "What I can do, with examples", help_handlers.help_command),
-    Command("start", "Start talking to the bot", help_handlers.start, greeting=True),
+    Command("likes", N_("The papers that shape this chat's digests"), feedback_handlers.likes),
+    Command("digest", N_("Today's digest for this chat, now"), digest_handlers.digest, slow=True),
+    Command("pause", N_("Pause daily digests"), settings_handlers.pause),
+    Command("resume", N_("Resume daily digests"), settings_handlers.resume),
+    Command("help", N_("What I can do, with examples"), help_handlers.help_command),
+    Command("start", N_("Start talking to the bot"), help_handlers.start, greeting=True),
 )
 
 MESSAGE_ACTIONS: tuple[MessageAction, ...] = (
-    MessageAction("Summarize arXiv link", summarize_handlers.summarize_in_message),
+    MessageAction(N_("Summarize arXiv link"), summarize_handlers.summarize_in_message),
 )
 
 BUTTONS: tuple[Button, ...] = (

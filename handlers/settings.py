@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from bot.cards.layout import format_day
 from bot.core.chat_settings import (
     EXAMPLES,
     SETTING_KEYS,
@@ -12,6 +13,7 @@ from bot.core.chat_settings import (
     parse_setting,
     tzinfo_for,
 )
+from bot.core.i18n import _, fill, ngettext, using
 from bot.core.languages import language_name
 from bot.core.models import Span, TextReply, bold, code
 from bot.core.timing import next_run
@@ -21,7 +23,7 @@ from handlers.permissions import refusal
 
 def _describe(settings: ChatSettings) -> list[Span | str]:
     values = {
-        "language": f"{settings.language} ({language_name(settings.language)})",
+        "language": f"{settings.language} ({_(language_name(settings.language))})",
         "time": settings.time,
         "timezone": settings.timezone,
         "max_papers": str(settings.max_papers),
@@ -31,7 +33,8 @@ def _describe(settings: ChatSettings) -> list[Span | str]:
     spans: list[Span | str] = []
     for key in SETTING_KEYS:
         spans += ["• ", code(key), f": {values[key]}\n"]
-    spans += ["• digests: ", "paused" if settings.paused else "active", "\n"]
+    status = _("paused") if settings.paused else _("active")
+    spans += ["• ", _("digests: {status}").format(status=status), "\n"]
     return spans
 
 
@@ -41,36 +44,47 @@ async def settings(ctx: CommandContext) -> TextReply:
     if not args:
         state = await ctx.state()
         current = state.settings if state else ctx.defaults()
+        template = _("Change one with {command}, e.g. {time} or {style}.")
         return TextReply.of(
-            bold("Settings of this chat"),
+            bold(_("Settings of this chat")),
             "\n",
             *_describe(current),
-            "\nChange one with ",
-            code("/settings <key> <value>"),
-            ", e.g. ",
-            code(EXAMPLES["time"]),
-            " or ",
-            code(EXAMPLES["style"]),
-            ".",
+            "\n",
+            *fill(
+                template,
+                command=code("/settings <key> <value>"),
+                time=code(EXAMPLES["time"]),
+                style=code(EXAMPLES["style"]),
+            ),
             personal=True,
         )
-    key, _, value = args.partition(" ")
+    key, _space, value = args.partition(" ")
     try:
         name, canonical = parse_setting(key, value)
     except SettingError as exc:
-        return TextReply.error(f"That didn't work: {exc}. For example: ", code(EXAMPLES["timezone"]), ".")
+        template = _("That didn't work: {reason}. For example: {example}.")
+        return TextReply.error(*fill(template, reason=str(exc), example=code(EXAMPLES["timezone"])))
     if (refused := await refusal(ctx)) is not None:
         return refused
     await ctx.ensure_state()
     state = await ctx.services.chats.set_setting(ctx.chat, name, canonical)
-    shown = f"{canonical} ({language_name(canonical)})" if name == "language" else canonical
+    if name == "language":  # the answer is already in the chat's new language
+        with using(canonical):
+            return _changed(name, f"{canonical} ({_(language_name(canonical))})")
     extra = ""
     if name in {"time", "timezone"}:
         zone = state.settings.timezone
         upcoming = next_run(datetime.now(UTC), state.settings.time, zone).astimezone(tzinfo_for(zone))
-        when = f"{upcoming:%a %d %b %H:%M}"
-        extra = f" Digests arrive daily at {state.settings.time} ({zone}); the next one {when}."
-    return TextReply.of("✅ ", code(name), " is now ", bold(shown), f".{extra}", personal=True)
+        when = f"{format_day(upcoming.date())} {upcoming:%H:%M}"
+        extra = " " + _("Digests arrive daily at {time} ({zone}); the next one {when}.").format(
+            time=state.settings.time, zone=zone, when=when
+        )
+    return _changed(name, canonical, extra)
+
+
+def _changed(name: str, shown: str, extra: str = "") -> TextReply:
+    spans = fill(_("✅ {setting} is now {value}."), setting=code(name), value=bold(shown))
+    return TextReply.of(*spans, extra, personal=True)
 
 
 async def _set_paused(ctx: CommandContext, *, paused: bool) -> TextReply:
@@ -78,19 +92,29 @@ async def _set_paused(ctx: CommandContext, *, paused: bool) -> TextReply:
         return refused
     state = await ctx.ensure_state()
     if state.settings.paused == paused:
-        return TextReply.error("Digests are already paused." if paused else "Digests are already active.")
+        return TextReply.error(
+            _("Digests are already paused.") if paused else _("Digests are already active.")
+        )
     if not paused:
         await ctx.services.restart_digests(ctx.chat)  # before unpausing: no round may read the pause's papers
     await ctx.services.chats.set_setting(ctx.chat, "paused", "1" if paused else "0")
     count = len(await ctx.services.chats.topics(ctx.chat))
     if paused:
-        return TextReply.of(
-            f"⏸ Digests paused. Your {count} topic(s) are kept; ", code("/resume"), " restarts them."
+        template = ngettext(
+            "⏸ Digests paused. Your {count} topic is kept; {resume} restarts them.",
+            "⏸ Digests paused. Your {count} topics are kept; {resume} restarts them.",
+            count,
         )
+        return TextReply.of(*fill(template, count=str(count), resume=code("/resume")))
+    template = ngettext(
+        "▶️ Digests resumed for {count} topic, daily at {time} ({timezone}). They start from now: "
+        "papers announced while digests were paused are not sent.",
+        "▶️ Digests resumed for {count} topics, daily at {time} ({timezone}). They start from now: "
+        "papers announced while digests were paused are not sent.",
+        count,
+    )
     return TextReply.of(
-        f"▶️ Digests resumed for {count} topic(s), daily at {state.settings.time} "
-        f"({state.settings.timezone}). They start from now: papers announced while digests were paused "
-        "are not sent."
+        template.format(count=count, time=state.settings.time, timezone=state.settings.timezone)
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
+from bot.core.i18n import _, fill, ngettext
 from bot.core.models import Button, Span, TextReply, bold, code
 from bot.core.text import shorten
 from bot.core.topics import EXAMPLE_CATEGORY, EXAMPLE_QUERY, Topic, TopicError, parse_topic
@@ -25,40 +26,42 @@ def topic_token(canonical: str) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
 
-def examples() -> list[Span | str]:
-    """Spans showing topics that work."""
-    return [code(f"/subscribe {EXAMPLE_CATEGORY}"), " or ", code(f"/subscribe {EXAMPLE_QUERY}")]
+def _examples() -> dict[str, Span]:
+    """Topics that work, for the {category} and {query} placeholders."""
+    return {
+        "category": code(f"/subscribe {EXAMPLE_CATEGORY}"),
+        "query": code(f"/subscribe {EXAMPLE_QUERY}"),
+    }
 
 
 def topic_error_reply(text: str, error: TopicError) -> TextReply:
     """Why a topic cannot be used, with examples."""
     shown = shorten(" ".join(text.split()), ECHO_LIMIT)
-    return TextReply.error("I can't use ", code(shown), f" as a topic: {error}. Try ", *examples(), ".")
+    template = _("I can't use {text} as a topic: {reason}. Try {category} or {query}.")
+    return TextReply.error(*fill(template, text=code(shown), reason=str(error), **_examples()))
 
 
 def cannot_post_reply(missing: tuple[str, ...]) -> TextReply:
     """Why the bot will not subscribe a chat it could not post digests to, naming what it lacks."""
-    return TextReply.error(
-        "I can't post digests here: I'm missing ",
-        bold(", ".join(missing)),
-        ". Please ask someone who manages this chat to grant ",
-        "it" if len(missing) == 1 else "them",
-        ", then try ",
-        code(f"/subscribe {EXAMPLE_CATEGORY}"),
-        " again.",
+    template = ngettext(
+        "I can't post digests here: I'm missing {rights}. Please ask someone who manages this chat to grant "
+        "it, then try {example} again.",
+        "I can't post digests here: I'm missing {rights}. Please ask someone who manages this chat to grant "
+        "them, then try {example} again.",
+        len(missing),
     )
-
-
-def _schedule(ctx_time: str, timezone: str) -> str:
-    return f"daily at {ctx_time} ({timezone})"
+    return TextReply.error(
+        *fill(template, rights=bold(", ".join(missing)), example=code(f"/subscribe {EXAMPLE_CATEGORY}"))
+    )
 
 
 async def subscribe(ctx: CommandContext) -> TextReply:
     """Follow a category or keyword query."""
     if not ctx.args.strip():
-        return TextReply.error(
-            "Tell me what to follow: an arXiv category or a keyword query, for example ", *examples(), "."
+        template = _(
+            "Tell me what to follow: an arXiv category or a keyword query, for example {category} or {query}."
         )
+        return TextReply.error(*fill(template, **_examples()))
     try:
         topic = parse_topic(ctx.args)
     except TopicError as exc:
@@ -76,39 +79,54 @@ async def _subscribe(ctx: CommandContext, topic: Topic) -> TextReply:
     limit = ctx.services.config.max_topics_per_chat
     result = await ctx.services.chats.subscribe(ctx.chat, topic.canonical, limit)
     if result is SubscribeResult.ALREADY:
-        return TextReply.error("This chat already follows ", bold(topic.label), ".")
+        return TextReply.error(*fill(_("This chat already follows {topic}."), topic=bold(topic.label)))
     if result is SubscribeResult.LIMIT:
+        template = _(
+            "This chat already follows {limit} topics, the most it can. Remove one first with {command} "
+            "({topics} lists them)."
+        )
         return TextReply.error(
-            f"This chat already follows {limit} topics, the most it can. Remove one first with ",
-            code("/unsubscribe <topic>"),
-            " (",
-            code("/topics"),
-            " lists them).",
+            *fill(
+                template.replace("{limit}", str(limit)),
+                command=code("/unsubscribe <topic>"),
+                topics=code("/topics"),
+            )
         )
     count = len(await ctx.services.chats.topics(ctx.chat))
-    note = " Digests are paused; /resume restarts them." if state.settings.paused else ""
-    return TextReply.of(
-        "✅ Subscribed to ",
-        bold(topic.label),
-        f". New papers arrive {_schedule(state.settings.time, state.settings.timezone)}. "
-        f"This chat follows {_count(count)}; ",
-        code("/topics"),
-        f" lists them.{note}",
+    template = ngettext(
+        "✅ Subscribed to {topic}. New papers arrive daily at {time} ({timezone}). "
+        "This chat follows {count} topic; {topics} lists them.",
+        "✅ Subscribed to {topic}. New papers arrive daily at {time} ({timezone}). "
+        "This chat follows {count} topics; {topics} lists them.",
+        count,
     )
+    spans = fill(
+        template,
+        topic=bold(topic.label),
+        time=state.settings.time,
+        timezone=state.settings.timezone,
+        count=str(count),
+        topics=code("/topics"),
+    )
+    if state.settings.paused:
+        spans.append(" " + _("Digests are paused; /resume restarts them."))
+    return TextReply.of(*spans)
 
 
 async def unsubscribe(ctx: CommandContext) -> TextReply:
     """Stop following one topic, or all of them."""
     args = ctx.args.strip()
     if not args:
+        template = _(
+            "Tell me which topic to drop, for example {one}, or {all}. {topics} lists them with buttons."
+        )
         return TextReply.error(
-            "Tell me which topic to drop, for example ",
-            code(f"/unsubscribe {EXAMPLE_CATEGORY}"),
-            ", or ",
-            code("/unsubscribe all"),
-            ". ",
-            code("/topics"),
-            " lists them with buttons.",
+            *fill(
+                template,
+                one=code(f"/unsubscribe {EXAMPLE_CATEGORY}"),
+                all=code("/unsubscribe all"),
+                topics=code("/topics"),
+            )
         )
     if args.lower() == "all":
         return await _unsubscribe_all(ctx)
@@ -119,10 +137,9 @@ async def unsubscribe(ctx: CommandContext) -> TextReply:
     if (refused := await refusal(ctx)) is not None:
         return refused
     if not await ctx.services.chats.unsubscribe(ctx.chat, topic.canonical):
-        return TextReply.error(
-            "This chat doesn't follow ", bold(topic.label), ". ", code("/topics"), " lists what it follows."
-        )
-    return TextReply.of("Unsubscribed from ", bold(topic.label), ".")
+        template = _("This chat doesn't follow {topic}. {topics} lists what it follows.")
+        return TextReply.error(*fill(template, topic=bold(topic.label), topics=code("/topics")))
+    return TextReply.of(*fill(_("Unsubscribed from {topic}."), topic=bold(topic.label)))
 
 
 async def _unsubscribe_all(ctx: CommandContext) -> TextReply:
@@ -130,13 +147,14 @@ async def _unsubscribe_all(ctx: CommandContext) -> TextReply:
         return refused
     removed = await ctx.services.chats.unsubscribe_all(ctx.chat)
     if not removed:
-        return TextReply.error("This chat follows no topics.")
+        return TextReply.error(_("This chat follows no topics."))
     labels = ", ".join(topic_from_canonical(t).label for t in removed)
-    return TextReply.of(f"Unsubscribed from all {_count(len(removed))}: ", bold(labels), ".")
-
-
-def _count(n: int) -> str:
-    return f"{n} topic{'s' if n != 1 else ''}"
+    template = ngettext(
+        "Unsubscribed from all {count} topic: {topics}.",
+        "Unsubscribed from all {count} topics: {topics}.",
+        len(removed),
+    )
+    return TextReply.of(*fill(template, count=str(len(removed)), topics=bold(labels)))
 
 
 async def topics(ctx: CommandContext) -> TextReply:
@@ -148,18 +166,21 @@ async def topics_reply(ctx: CommandContext) -> TextReply:
     """The /topics message (also used to refresh it after a button press)."""
     canonical = await ctx.services.chats.topics(ctx.chat)
     if not canonical:
-        return TextReply.of("This chat follows no topics yet. Try ", *examples(), ".")
+        return TextReply.of(
+            *fill(_("This chat follows no topics yet. Try {category} or {query}."), **_examples())
+        )
     found = [topic_from_canonical(t) for t in canonical]
-    spans: list[Span | str] = [
-        bold(f"This chat follows {_count(len(found))}"),
-        "\n",
-    ]
+    heading = ngettext("This chat follows {count} topic", "This chat follows {count} topics", len(found))
+    spans: list[Span | str] = [bold(heading.format(count=len(found))), "\n"]
     for topic in found:
         spans += ["• ", code(topic.canonical)]
         if topic.kind == "category":
             spans.append(f" — {topic.label.split(' (', 1)[1].rstrip(')')}")
         spans.append("\n")
-    spans += ["\nTap a button to unsubscribe, or send ", code("/unsubscribe <topic>"), "."]
+    spans += [
+        "\n",
+        *fill(_("Tap a button to unsubscribe, or send {command}."), command=code("/unsubscribe <topic>")),
+    ]
     buttons = tuple(
         Button(f"✖ {shorten(t.canonical, 40)}", UNSUBSCRIBE_PREFIX + topic_token(t.canonical)) for t in found
     )
@@ -174,5 +195,5 @@ async def unsubscribe_button(ctx: CommandContext, token: str) -> ButtonAnswer:
         if topic_token(canonical) == token:
             await ctx.services.chats.unsubscribe(ctx.chat, canonical)
             label = topic_from_canonical(canonical).label
-            return ButtonAnswer(f"Unsubscribed from {label}", await topics_reply(ctx))
-    return ButtonAnswer("That topic was already removed.", await topics_reply(ctx))
+            return ButtonAnswer(_("Unsubscribed from {topic}").format(topic=label), await topics_reply(ctx))
+    return ButtonAnswer(_("That topic was already removed."), await topics_reply(ctx))

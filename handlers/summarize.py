@@ -7,6 +7,7 @@ from dataclasses import replace
 
 from bot.arxiv.client import ArxivError, ArxivRejectedError, PaperNotFoundError
 from bot.core.arxiv_ids import EXAMPLE_ID, EXAMPLE_URL, InvalidArxivIdError, find_arxiv_id, parse_arxiv_id
+from bot.core.i18n import _, fill
 from bot.core.models import CardsReply, Reply, TextReply, code
 from bot.core.text import shorten
 from handlers.context import CommandContext
@@ -19,11 +20,11 @@ ECHO_LIMIT = 64
 def usage_reply() -> TextReply:
     """How to call /summarize."""
     return TextReply.error(
-        "Send me an arXiv id or link, for example ",
-        code(f"/summarize {EXAMPLE_ID}"),
-        " or ",
-        code(f"/summarize {EXAMPLE_URL}"),
-        ".",
+        *fill(
+            _("Send me an arXiv id or link, for example {example} or {link}."),
+            example=code(f"/summarize {EXAMPLE_ID}"),
+            link=code(f"/summarize {EXAMPLE_URL}"),
+        )
     )
 
 
@@ -31,40 +32,34 @@ def invalid_id_reply(error: InvalidArxivIdError) -> TextReply:
     """Why the text is not an id, with examples that work."""
     shown = shorten(" ".join(error.text.split()), ECHO_LIMIT)
     return TextReply.error(
-        "I couldn't read ",
-        code(shown),
-        f" as an arXiv paper: {error.reason}. Try an id like ",
-        code(EXAMPLE_ID),
-        ", ",
-        code("hep-th/9901001"),
-        " or a link like ",
-        code(EXAMPLE_URL),
-        ".",
+        *fill(
+            _(
+                "I couldn't read {text} as an arXiv paper: {reason}. "
+                "Try an id like {example}, {old} or a link like {link}."
+            ),
+            text=code(shown),
+            reason=error.reason,
+            example=code(EXAMPLE_ID),
+            old=code("hep-th/9901001"),
+            link=code(EXAMPLE_URL),
+        )
     )
 
 
 def lookup_failure_reply(arxiv_id: str, error: ArxivError) -> TextReply:
     """Three different, clear replies: no such paper, id rejected, arXiv unavailable."""
     if isinstance(error, PaperNotFoundError):
-        return TextReply.error(
-            "arXiv has no paper ",
-            code(arxiv_id),
-            ". Check the number (new ids look like ",
-            code(EXAMPLE_ID),
-            ").",
-        )
+        template = _("arXiv has no paper {id}. Check the number (new ids look like {example}).")
+        return TextReply.error(*fill(template, id=code(arxiv_id), example=code(EXAMPLE_ID)))
     if isinstance(error, ArxivRejectedError):
-        return TextReply.error(
-            "arXiv rejected ",
-            code(arxiv_id),
-            " as a malformed id (for example, there is no month 13). Check it against the paper's page.",
+        template = _(
+            "arXiv rejected {id} as a malformed id (for example, there is no month 13). "
+            "Check it against the paper's page."
         )
+        return TextReply.error(*fill(template, id=code(arxiv_id)))
     log.warning("arXiv unavailable for %s: %s", arxiv_id, error)
-    return TextReply.error(
-        "arXiv isn't answering right now, so I can't fetch ",
-        code(arxiv_id),
-        ". Please try again in a few minutes.",
-    )
+    template = _("arXiv isn't answering right now, so I can't fetch {id}. Please try again in a few minutes.")
+    return TextReply.error(*fill(template, id=code(arxiv_id)))
 
 
 async def summarize(ctx: CommandContext) -> Reply:
@@ -81,8 +76,10 @@ async def summarize(ctx: CommandContext) -> Reply:
     if not decision.allowed:
         limit = ctx.services.config.summarize_per_minute
         return TextReply.error(
-            f"You're asking faster than I can read — at most {limit} papers a minute. "
-            f"Please try again in {decision.retry_after} s."
+            _(
+                "You're asking faster than I can read — at most {limit} papers a minute. "
+                "Please try again in {seconds} s."
+            ).format(limit=limit, seconds=decision.retry_after)
         )
 
     try:
@@ -97,11 +94,11 @@ async def summarize_link(ctx: CommandContext) -> Reply | None:
     try:
         parse_arxiv_id(ctx.args)
     except InvalidArxivIdError:
-        return TextReply.error(
-            "Send me an arXiv link or id (for example ",
-            code(EXAMPLE_URL),
-            ") and I'll summarize the paper. /help lists everything I can do.",
+        template = _(
+            "Send me an arXiv link or id (for example {link}) and I'll summarize the paper. "
+            "/help lists everything I can do."
         )
+        return TextReply.error(*fill(template, link=code(EXAMPLE_URL)))
     return await summarize(ctx)
 
 
@@ -109,12 +106,7 @@ async def summarize_in_message(ctx: CommandContext) -> Reply:
     """The card of the first arXiv id or link in someone's message (a message's context menu)."""
     found = find_arxiv_id(ctx.args)
     if found is None:
-        return TextReply.error(
-            "I found no arXiv id or link in that message. It needs one like ",
-            code(EXAMPLE_ID),
-            " or ",
-            code(EXAMPLE_URL),
-            ".",
-        )
+        template = _("I found no arXiv id or link in that message. It needs one like {example} or {link}.")
+        return TextReply.error(*fill(template, example=code(EXAMPLE_ID), link=code(EXAMPLE_URL)))
     version = f"v{found.version}" if found.version else ""
     return await summarize(replace(ctx, args=f"{found.id}{version}"))

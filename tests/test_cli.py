@@ -85,14 +85,18 @@ async def test_markdown_card_with_llm_and_language(fake_arxiv: FakeArxiv, fake_l
         "--lang",
         "zh",
         ARXIV_API_URL=fake_arxiv.api_url,
+        ARXIV_HTML_URL=fake_arxiv.html_url,
         OPENAI_BASE_URL=fake_llm.base_url,
         OPENAI_API_KEY=fake_llm.api_key,
         LLM_MODEL="fake-model-1",
     )
     assert code == 0
     assert out.startswith("## [Beyond the Answers")
-    assert "**Abstract \\(Simplified Chinese\\)**" in out
-    assert "Summary by fake\\-model\\-1" in out
+    assert "**摘要（简体中文）**" in out  # the card's labels are in the card's language
+    assert "**要点**" in out
+    assert "摘要由 fake\\-model\\-1 根据全文（HTML 第 2 版）撰写" in out
+    assert "![Figure 1: Overview of the pipeline" in out  # the key figure, as an image
+    assert f"(<{fake_arxiv.html_url}/2402.01349v2/x1.png>)" in out
 
 
 @pytest.mark.parametrize(

@@ -112,7 +112,7 @@ async def test_settings_pause_and_resume(platform: FakePlatform) -> None:
     assert "Digests paused" in text_of(await platform.send("/pause"))
     assert "already paused" in text_of(await platform.send("/pause"))
     resumed = text_of(await platform.send("/resume"))
-    assert "resumed for 1 topic(s), daily at 07:05 (UTC+08:00)" in resumed
+    assert "resumed for 1 topic, daily at 07:05 (UTC+08:00)" in resumed
     assert "papers announced while digests were paused are not sent" in resumed
 
 

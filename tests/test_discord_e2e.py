@@ -249,7 +249,7 @@ async def test_settings_are_private_and_dms_start_in_the_users_language(
     changed = await running.slash(
         "settings", DM_CHANNEL, DM_USER, {"key": "time", "value": "8:30"}, locale="zh-CN"
     )
-    assert "time is now 08:30" in await reply_text(running, changed)
+    assert "time 已设为 08:30" in await reply_text(running, changed)  # a new DM speaks the user's language
     state = await services.chats.get_chat(ChatRef("discord", DM_CHANNEL))
     assert state is not None
     assert (state.kind, state.settings.language, state.settings.time) == ("private", "zh", "08:30")

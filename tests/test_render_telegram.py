@@ -28,7 +28,7 @@ _pieces = st.text(
         "</blockquote>",
         "&#x27;",
         "😀" * 50,
-        "𝔘",  # noqa: RUF001
+        "𝔘",
         "\u202e",
         "\x00",
         " ",

@@ -113,12 +113,23 @@ def source_phrase(card: Card) -> str:
     return _(reason) if reason else _(SOURCES["abstract"])
 
 
+_HTTP_REASON = re.compile(r"the language model answered HTTP (\d{3})")
+
+
+def reason_text(reason: str) -> str:
+    """Why a card is extractive, in the current language (reasons are stored in English)."""
+    status = _HTTP_REASON.fullmatch(reason)
+    if status:
+        return _("the language model answered HTTP {status}").format(status=status.group(1))
+    return _(reason)
+
+
 def model_note(card: Card) -> str:
     """Who wrote the card's text, from what, stated honestly."""
     if not card.extractive:
         return _(LLM_NOTE).format(model=clean(card.model, 80), source=source_phrase(card))
     if card.fallback_reason:
-        return _(FALLBACK_NOTE).format(reason=clean(card.fallback_reason, 120))
+        return _(FALLBACK_NOTE).format(reason=clean(reason_text(card.fallback_reason), 120))
     return _(EXTRACTIVE_NOTE)
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from bot.core.i18n import _
+
 MAX_INPUT_LENGTH = 64
 EXAMPLE_ID = "2402.01349"
 EXAMPLE_URL = "https://arxiv.org/abs/2402.01349"
@@ -46,12 +48,14 @@ def parse_arxiv_id(text: str) -> ArxivId:
     """Parse an id or arxiv.org link (abs, pdf or html) into its canonical form."""
     stripped = text.strip()
     if not stripped:
-        raise InvalidArxivIdError(text, "no arXiv id was given")
+        raise InvalidArxivIdError(text, _("no arXiv id was given"))
     if len(stripped) > MAX_INPUT_LENGTH:
-        raise InvalidArxivIdError(text, f"that is longer than {MAX_INPUT_LENGTH} characters")
+        raise InvalidArxivIdError(
+            text, _("that is longer than {limit} characters").format(limit=MAX_INPUT_LENGTH)
+        )
     match = _BARE_RE.match(stripped) or _URL_RE.match(stripped)
     if match is None:
-        raise InvalidArxivIdError(text, "that is not an arXiv id or arxiv.org link")
+        raise InvalidArxivIdError(text, _("that is not an arXiv id or arxiv.org link"))
     version = int(match["version"]) if match["version"] else None
     if match["new"]:
         return ArxivId(match["new"], version)

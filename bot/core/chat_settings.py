@@ -9,6 +9,8 @@ from functools import cache
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from bot.core.i18n import _
+
 _ISO_639_1_CODES = """
 aa ab ae af ak am an ar as av ay az ba be bg bh bi bm bn bo br bs ca ce ch co cr cs cu cv cy da
 de dv dz ee el en eo es et eu fa ff fi fj fo fr fy ga gd gl gn gu gv ha he hi ho hr ht hu hy hz
@@ -50,7 +52,11 @@ def parse_language(text: str) -> str:
     """An ISO 639-1 code such as `zh`; accepts tags like `pt-BR` by their primary subtag."""
     code = text.strip().lower().replace("_", "-").split("-")[0]
     if code not in ISO_639_1:
-        raise SettingError(f"{text.strip()!r} is not an ISO 639-1 language code — try en, zh, de or es")
+        raise SettingError(
+            _("{value} is not an ISO 639-1 language code — try en, zh, de or es").format(
+                value=repr(text.strip())
+            )
+        )
     return code
 
 
@@ -58,7 +64,11 @@ def parse_time(text: str) -> str:
     """A 24-hour time as HH:MM (accepts 8:30, 08.30, 8h30)."""
     match = _TIME.match(text.strip())
     if match is None or int(match.group(1)) > 23 or int(match.group(2)) > 59:
-        raise SettingError(f"{text.strip()!r} is not a time — use HH:MM on a 24-hour clock, e.g. 08:30")
+        raise SettingError(
+            _("{value} is not a time — use HH:MM on a 24-hour clock, e.g. 08:30").format(
+                value=repr(text.strip())
+            )
+        )
     return f"{int(match.group(1)):02d}:{match.group(2)}"
 
 
@@ -85,12 +95,18 @@ def parse_timezone(text: str) -> str:
         sign, hours, minutes = match.group(1), int(match.group(2)), int(match.group(3) or 0)
         total = (hours * 60 + minutes) * (1 if sign == "+" else -1)
         if minutes not in {0, 15, 30, 45} or not -12 * 60 <= total <= 14 * 60:
-            raise SettingError(f"{stripped!r} is not a real UTC offset — offsets run from UTC-12 to UTC+14")
+            raise SettingError(
+                _("{value} is not a real UTC offset — offsets run from UTC-12 to UTC+14").format(
+                    value=repr(stripped)
+                )
+            )
         return "UTC" if total == 0 else f"UTC{sign}{hours:02d}:{minutes:02d}"
     name = _zones_by_lower().get(stripped.lower())
     if name is None:
         raise SettingError(
-            f"{stripped!r} is not a time zone — use a name like Asia/Shanghai or an offset like UTC+8"
+            _("{value} is not a time zone — use a name like Asia/Shanghai or an offset like UTC+8").format(
+                value=repr(stripped)
+            )
         )
     return name
 
@@ -105,7 +121,7 @@ def tzinfo_for(name: str) -> tzinfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise SettingError(f"unknown time zone {name!r}") from exc
+        raise SettingError(_("unknown time zone {value}").format(value=repr(name))) from exc
 
 
 def parse_max_papers(text: str) -> str:
@@ -113,7 +129,11 @@ def parse_max_papers(text: str) -> str:
     low, high = MAX_PAPERS_RANGE
     stripped = text.strip()
     if not stripped.isdigit() or not low <= int(stripped) <= high:
-        raise SettingError(f"{stripped!r} is not a number of papers from {low} to {high}, e.g. 20")
+        raise SettingError(
+            _("{value} is not a number of papers from {low} to {high}, e.g. 20").format(
+                value=repr(stripped), low=low, high=high
+            )
+        )
     return str(int(stripped))
 
 
@@ -121,7 +141,9 @@ def parse_style(text: str) -> str:
     """`cards` (a card per paper) or `compact` (a table of one-line TL;DRs)."""
     style = text.strip().lower()
     if style not in STYLES:
-        raise SettingError(f"{text.strip()!r} is not a style — use cards or compact")
+        raise SettingError(
+            _("{value} is not a style — use cards or compact").format(value=repr(text.strip()))
+        )
     return style
 
 
@@ -135,7 +157,9 @@ def parse_min_score(text: str) -> str:
     if stripped in {"off", "none", "0"}:
         return MIN_SCORE_OFF
     if re.fullmatch(r"(?:0?\.\d{1,2}|1(?:\.0{1,2})?)", stripped) is None or not 0 < float(stripped) <= 1:
-        raise SettingError(f"{text.strip()!r} is not a score from 0.01 to 1 — try 0.2, or off")
+        raise SettingError(
+            _("{value} is not a score from 0.01 to 1 — try 0.2, or off").format(value=repr(text.strip()))
+        )
     return f"{float(stripped):.2f}"
 
 
@@ -165,10 +189,12 @@ def parse_setting(key: str, value: str) -> tuple[str, str]:
     parser = PARSERS.get(name)
     if parser is None:
         raise SettingError(
-            f"there is no setting {key.strip()!r} — the settings are {', '.join(SETTING_KEYS)}"
+            _("there is no setting {key} — the settings are {keys}").format(
+                key=repr(key.strip()), keys=", ".join(SETTING_KEYS)
+            )
         )
     if not value.strip():
-        raise SettingError(f"{name} needs a value, e.g. {EXAMPLES[name]}")
+        raise SettingError(_("{key} needs a value, e.g. {example}").format(key=name, example=EXAMPLES[name]))
     return name, parser(value)
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import gettext
 import io
+import re
 from collections.abc import Iterator
 from contextvars import ContextVar
 from functools import lru_cache
@@ -19,6 +20,8 @@ from pathlib import Path
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+
+from bot.core.models import Span
 
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
 DOMAIN = "messages"
@@ -76,3 +79,23 @@ def N_(message: str) -> str:  # noqa: N802 - gettext's conventional name for "ma
 def translate(language: str, message: str) -> str:
     """`message` in `language` (for code that knows the language but is outside a `using` block)."""
     return translations(language).gettext(message)
+
+
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+def fill(template: str, **values: Span | str) -> list[Span | str]:
+    """A translated sentence with its `{name}` placeholders replaced by spans (e.g. code examples).
+
+    Translators move placeholders freely; the spans keep their style wherever the sentence puts them.
+    """
+    pieces: list[Span | str] = []
+    position = 0
+    for match in _PLACEHOLDER.finditer(template):
+        if match.start() > position:
+            pieces.append(template[position : match.start()])
+        pieces.append(values[match.group(1)])
+        position = match.end()
+    if position < len(template):
+        pieces.append(template[position:])
+    return pieces

@@ -15,6 +15,7 @@ import openai
 from openai.types.chat import ChatCompletionMessageParam
 
 from bot.core.fulltext import Absent, FullText, FullTextResult
+from bot.core.i18n import N_
 from bot.core.metrics import Metrics
 from bot.core.models import Paper, Summary
 from bot.core.ports import FullTextSource, TokenBudget
@@ -82,7 +83,7 @@ class LlmSummarizer:
         """Summarize with the model, falling back to the abstract's sentences on any failure."""
         if self._budget is not None and await self._budget.exhausted():
             return self._fallback.build(
-                paper, language, fallback_reason="the daily language-model budget is spent"
+                paper, language, fallback_reason=N_("the daily language-model budget is spent")
             )
         document = await self._document(paper)
         try:
@@ -128,29 +129,30 @@ class LlmSummarizer:
                 model=self._model, messages=messages, response_format=response_format(), temperature=0.2
             )
         except openai.APITimeoutError as exc:
-            raise LlmFailureError("the language model timed out") from exc
+            raise LlmFailureError(N_("the language model timed out")) from exc
         except openai.RateLimitError as exc:
-            raise LlmFailureError("the language model is rate-limited") from exc
+            raise LlmFailureError(N_("the language model is rate-limited")) from exc
         except openai.APIStatusError as exc:
+            # Stored on the card in English (the cache is shared by languages); translated when shown.
             raise LlmFailureError(f"the language model answered HTTP {exc.status_code}") from exc
         except openai.APIError as exc:
-            raise LlmFailureError("the language model could not be reached") from exc
+            raise LlmFailureError(N_("the language model could not be reached")) from exc
 
         if response.usage is not None:
             await self._record(response.usage.prompt_tokens, response.usage.completion_tokens)
         if not response.choices:
-            raise LlmFailureError("the language model returned no answer")
+            raise LlmFailureError(N_("the language model returned no answer"))
         message = response.choices[0].message
         if message.refusal:
-            raise LlmFailureError("the language model refused")
+            raise LlmFailureError(N_("the language model refused"))
         if not message.content:
-            raise LlmFailureError("the language model returned no answer")
+            raise LlmFailureError(N_("the language model returned no answer"))
         try:
             return message.content, parse_card_text(message.content, language)
         except json.JSONDecodeError as exc:
-            raise LlmFailureError("the language model returned invalid JSON") from exc
+            raise LlmFailureError(N_("the language model returned invalid JSON")) from exc
         except SchemaMismatchError as exc:
-            raise LlmFailureError("the language model's answer did not match the card format") from exc
+            raise LlmFailureError(N_("the language model's answer did not match the card format")) from exc
 
     async def _ask(self, paper: Paper, language: str, document: FullTextResult) -> Summary:
         excerpt = self._excerpt(paper, language, document)

@@ -143,12 +143,66 @@ def check_message(body: dict[str, Any], *, interaction: bool = False) -> None:
 
 
 # ----- application commands ----------------------------------------------------------------------
+LOCALES = frozenset(
+    [
+        "id",
+        "da",
+        "de",
+        "en-GB",
+        "en-US",
+        "es-ES",
+        "es-419",
+        "fr",
+        "hr",
+        "it",
+        "lt",
+        "hu",
+        "nl",
+        "no",
+        "pl",
+        "pt-BR",
+        "ro",
+        "fi",
+        "sv-SE",
+        "vi",
+        "tr",
+        "cs",
+        "el",
+        "bg",
+        "ru",
+        "uk",
+        "hi",
+        "th",
+        "zh-CN",
+        "ja",
+        "zh-TW",
+        "ko",
+    ]
+)
+
+
+def _check_localizations(item: dict[str, Any], where: str, *, chat_input_name: bool) -> None:
+    """name_localizations and description_localizations: known locales, and values by the field's rules."""
+    for key, limit in (("name_localizations", 32), ("description_localizations", 100)):
+        found = item.get(key) or {}
+        if not isinstance(found, dict):
+            raise invalid(f"{where}.{key} must be an object")
+        for locale, value in found.items():
+            if locale not in LOCALES:
+                raise invalid(f"{where}.{key}: {locale!r} is not a valid locale")
+            if not isinstance(value, str) or not 1 <= len(value) <= limit:
+                raise invalid(f"{where}.{key}.{locale} must be 1 to {limit} characters")
+            if key == "name_localizations" and chat_input_name and not _NAME.match(value):
+                raise invalid(f"{where}.{key}.{locale} must be lower-case letters, digits, - or _")
+
+
 def _check_option(option: dict[str, Any], where: str) -> None:
     name, description = option.get("name", ""), option.get("description", "")
     if not _NAME.match(name) or name != name.lower():
         raise invalid(f"{where}.name {name!r} must be 1-32 lower-case letters, digits, - or _")
     if not 1 <= len(description) <= 100:
         raise invalid(f"{where}.description must be 1 to 100 characters")
+    _check_localizations(option, where, chat_input_name=True)
     if option.get("type") not in range(1, 12):
         raise invalid(f"{where}.type is not an option type")
     choices = option.get("choices") or []
@@ -171,6 +225,7 @@ def check_commands(commands: list[dict[str, Any]]) -> None:
         if (kind, name) in seen:
             raise invalid(f"{where}.name: Application command names must be unique")
         seen.add((kind, name))
+        _check_localizations(command, where, chat_input_name=kind == 1)
         if kind == 1:
             chat_input += 1
             if not _NAME.match(name) or name != name.lower():

@@ -121,6 +121,7 @@ class FakeTelegram(LocalServer):
     chats: dict[int, Chat] = field(default_factory=dict)
     failures: list[Failure] = field(default_factory=list)
     answers: list[str] = field(default_factory=list)
+    menus: dict[str, list[dict[str, str]]] = field(default_factory=dict)  # command menus by language_code
     chaos: dict[str, float] = field(default_factory=dict)  # sendMessage failure kind -> probability
     injected: Counter[str] = field(default_factory=Counter)
     rng: random.Random = field(default_factory=lambda: random.Random(1234))
@@ -388,7 +389,12 @@ class FakeTelegram(LocalServer):
                 raise ApiError(400, "Bad Request: BOT_COMMAND_INVALID")
             if not (1 <= len(description) <= 256):
                 raise ApiError(400, "Bad Request: command description is invalid")
-        self.commands = commands
+        language = params.get("language_code") or ""
+        if language and (len(language) != 2 or not language.isalpha() or not language.islower()):
+            raise ApiError(400, "Bad Request: invalid language code specified")  # ISO 639-1 only
+        self.menus[language] = commands
+        if not language:
+            self.commands = commands
         return True
 
     async def _m_getupdates(self, params: dict[str, Any]) -> Any:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from bot.core.i18n import _
 from bot.core.topics.query import Node, Term, TopicError, parse_query, render
 from bot.core.topics.taxonomy import canonical_category, category_name, looks_like_category, unknown_category
 
@@ -46,9 +47,9 @@ def parse_topic(text: str) -> Topic:
     """Parse what a user typed into a canonical Topic; raises TopicError with a friendly reason."""
     stripped = text.strip()
     if not stripped:
-        raise TopicError("no topic was given")
+        raise TopicError(_("no topic was given"))
     if len(stripped) > MAX_TOPIC_LENGTH:
-        raise TopicError(f"a topic can be at most {MAX_TOPIC_LENGTH} characters long")
+        raise TopicError(_("a topic can be at most {limit} characters long").format(limit=MAX_TOPIC_LENGTH))
     if looks_like_category(stripped) or canonical_category(stripped) is not None:
         return _category_topic(stripped)
     node: Node = parse_query(stripped)
@@ -56,5 +57,5 @@ def parse_topic(text: str) -> Topic:
         return Topic("category", node.value)
     canonical = render(node)
     if len(canonical) > MAX_TOPIC_LENGTH + 50:
-        raise TopicError(f"a topic can be at most {MAX_TOPIC_LENGTH} characters long")
+        raise TopicError(_("a topic can be at most {limit} characters long").format(limit=MAX_TOPIC_LENGTH))
     return Topic("query", canonical)

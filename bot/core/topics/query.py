@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from bot.core.i18n import _
 from bot.core.topics.taxonomy import canonical_category, unknown_category
 
 FIELDS = ("ti", "abs", "au", "cat", "all")
@@ -82,7 +83,7 @@ def _tokens(text: str) -> list[_Token]:
             end = text.find('"', pos + 1)
             if end == -1:
                 raise TopicError(
-                    'a quote is not closed — put a " at the end of the phrase, e.g. "few-shot learning"'
+                    _('a quote is not closed — put a " at the end of the phrase, e.g. "few-shot learning"')
                 )
             tokens.append(_Token("quoted", text[pos + 1 : end]))
             pos = end + 1
@@ -106,15 +107,21 @@ def _tokens(text: str) -> list[_Token]:
 def _field_token(text: str, pos: int, field: str, value: str) -> tuple[_Token, int]:
     """The `field:value` token just read (the value may be a quoted phrase starting at `pos`)."""
     if field not in FIELDS:
-        raise TopicError(f"unknown field {field}: — use one of ti: abs: au: cat: all:, e.g. ti:transformer")
+        raise TopicError(
+            _("unknown field {field}: — use one of ti: abs: au: cat: all:, e.g. ti:transformer").format(
+                field=field
+            )
+        )
     if value:
         return _Token("field", value, field), pos
     if pos < len(text) and text[pos] == '"':
         end = text.find('"', pos + 1)
         if end == -1:
-            raise TopicError('a quote is not closed — e.g. ti:"large language models"')
+            raise TopicError(_('a quote is not closed — e.g. ti:"large language models"'))
         return _Token("field", text[pos + 1 : end], field), end + 1
-    raise TopicError(f"{field}: needs a word or a quoted phrase after it, e.g. {field}:transformer")
+    raise TopicError(
+        _("{field}: needs a word or a quoted phrase after it, e.g. {field}:transformer").format(field=field)
+    )
 
 
 class _Parser:
@@ -132,13 +139,13 @@ class _Parser:
 
     def parse(self) -> Node:
         if not self._tokens:
-            raise TopicError("the topic is empty")
+            raise TopicError(_("the topic is empty"))
         node = self._query()
         extra = self._peek()
         if extra is not None:
             if extra.kind == ")":
-                raise TopicError("there is a ) without a matching (")
-            raise TopicError(f"put AND, OR or ANDNOT before {extra.text!r}")
+                raise TopicError(_("there is a ) without a matching ("))
+            raise TopicError(_("put AND, OR or ANDNOT before {term}").format(term=repr(extra.text)))
         return node
 
     def _query(self) -> Node:
@@ -159,17 +166,21 @@ class _Parser:
     def _unary(self) -> Node:
         token = self._peek()
         if token is None:
-            raise TopicError("the topic ends with an operator — add a term after it")
+            raise TopicError(_("the topic ends with an operator — add a term after it"))
         if token.kind == "op":
-            raise TopicError(f"{token.text} needs a term on both sides, e.g. ti:transformer AND cat:cs.CL")
+            raise TopicError(
+                _("{operator} needs a term on both sides, e.g. ti:transformer AND cat:cs.CL").format(
+                    operator=token.text
+                )
+            )
         if token.kind == ")":
-            raise TopicError("there is a ) without a matching (, or empty parentheses")
+            raise TopicError(_("there is a ) without a matching (, or empty parentheses"))
         self._next()
         if token.kind == "(":
             node = self._query()
             closing = self._peek()
             if closing is None or closing.kind != ")":
-                raise TopicError("a ( is not closed — add the matching )")
+                raise TopicError(_("a ( is not closed — add the matching )"))
             self._next()
             return node
         if token.kind == "field":
@@ -186,7 +197,7 @@ class _Parser:
 def _term(field: str, raw: str) -> Term:
     value = " ".join(raw.split())
     if not value:
-        raise TopicError('an empty phrase "" matches nothing — put words inside the quotes')
+        raise TopicError(_('an empty phrase "" matches nothing — put words inside the quotes'))
     if field == "cat":
         category = canonical_category(value)
         if category is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import re
 
+from bot.core.i18n import _
 from bot.core.topics.taxonomy_data import ARCHIVES, CATEGORIES
 
 _ALL = {**ARCHIVES, **CATEGORIES}
@@ -42,8 +43,11 @@ def suggest(text: str, limit: int = 3) -> list[str]:
 def unknown_category(text: str) -> str:
     """Why `text` is not a category, with a "did you mean" when a known one is close (one wording)."""
     hint = suggest(text)
-    more = f" Did you mean {' or '.join(hint)}?" if hint else " See https://arxiv.org/category_taxonomy"
-    return f"{text.strip()} is not an arXiv category.{more}"
+    if hint:
+        more = _("Did you mean {suggestions}?").format(suggestions=_(" or ").join(hint))
+    else:
+        more = _("See {url}").format(url="https://arxiv.org/category_taxonomy")
+    return _("{text} is not an arXiv category.").format(text=text.strip()) + " " + more
 
 
 def complete_category(typed: str, limit: int = 25) -> list[tuple[str, str]]:

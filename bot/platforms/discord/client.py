@@ -15,10 +15,11 @@ from discord.gateway import DiscordWebSocket
 
 from bot.core.models import ChatRef
 from bot.platforms.base import Inbound
-from bot.platforms.discord.commands import build_tree
-from bot.platforms.discord.interactions import SORRY, InteractionRunner
+from bot.platforms.discord.commands import CatalogTranslator, build_tree
+from bot.platforms.discord.interactions import InteractionRunner
 from bot.platforms.discord.watch import ChannelWatch
 from handlers import PRIVATE_TEXT
+from handlers.failures import sorry
 from handlers.replies import ReplySender
 
 log = logging.getLogger(__name__)
@@ -59,7 +60,8 @@ class GatewayClient(discord.Client):
 
     # ----- start-up ------------------------------------------------------------------------------
     async def setup_hook(self) -> None:
-        """Publish the command menu: to DISCORD_GUILD_IDS at once, or globally."""
+        """Publish the command menu (in every catalog language): to DISCORD_GUILD_IDS at once, or globally."""
+        await self.tree.set_translator(CatalogTranslator())
         if not self._guild_ids:
             synced = await self.tree.sync()
             log.info("Discord: %d commands published globally", len(synced))
@@ -135,10 +137,11 @@ class GatewayClient(discord.Client):
         chat = ChatRef("discord", message.channel.id)
         with contextlib.suppress(discord.HTTPException):  # "typing…" is a courtesy, never a failure
             await message.channel.typing()
+        ctx = self.runner.context_for_message(message)
         try:
-            reply = await PRIVATE_TEXT.handler(self.runner.context_for_message(message))
+            reply = await PRIVATE_TEXT.handler(ctx)
         except Exception:
             log.exception("A direct message failed in %s", chat.key())
-            reply = SORRY
+            reply = await sorry(ctx)
         if reply is not None:
             await self._replies.send(chat, reply, reply_to=str(message.id))

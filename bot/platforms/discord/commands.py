@@ -15,13 +15,55 @@ from typing import Any
 import discord
 from discord import app_commands
 
+from bot.core.chat_settings import SettingError, parse_language
+from bot.core.i18n import CATALOGS, translate
+from bot.core.languages import SOURCE_LANGUAGE
 from bot.platforms.discord.interactions import InteractionRunner
 from handlers import COMMANDS, MESSAGE_ACTIONS
+from handlers.failures import OUT_OF_DATE
 from handlers.registry import Command, MessageAction, Param
+
+_TRANSLATED = frozenset(
+    {
+        app_commands.TranslationContextLocation.command_description,
+        app_commands.TranslationContextLocation.parameter_description,
+    }
+)
+
+
+def language_of_locale(locale: str) -> str:
+    """The chat language of a Discord locale (`zh-CN` → `zh`), English when it has no catalog."""
+    try:
+        language = parse_language(locale)
+    except SettingError:
+        return SOURCE_LANGUAGE
+    return language if language in CATALOGS else SOURCE_LANGUAGE
+
+
+class CatalogTranslator(app_commands.Translator):
+    """Command descriptions, option descriptions and message-menu names from the catalogs, for Discord's
+    per-locale menus. Slash command and option names stay as typed (`/summarize` everywhere)."""
+
+    async def translate(
+        self,
+        string: app_commands.locale_str,
+        locale: discord.Locale,
+        context: app_commands.TranslationContextTypes,
+    ) -> str | None:
+        """The translation of `string` for `locale`, or None to leave it as it is."""
+        language = language_of_locale(locale.value)
+        menu_name = context.location is app_commands.TranslationContextLocation.command_name and isinstance(
+            context.data, app_commands.ContextMenu
+        )
+        if language == SOURCE_LANGUAGE or not (context.location in _TRANSLATED or menu_name):
+            return None
+        translated = translate(language, string.message)
+        limit = 32 if menu_name else 100
+        return translated if translated != string.message and len(translated) <= limit else None
+
 
 log = logging.getLogger(__name__)
 
-OUT_OF_DATE = "That command menu is out of date; please pick the command again from the list."
 
 Callback = Callable[..., Awaitable[None]]
 
@@ -99,7 +141,8 @@ class DigestCommandTree(app_commands.CommandTree[discord.Client]):
             if interaction.type is discord.InteractionType.autocomplete:
                 await interaction.response.autocomplete([])
             else:
-                await interaction.response.send_message(OUT_OF_DATE, ephemeral=True)
+                language = language_of_locale(str(interaction.locale.value) if interaction.locale else "")
+                await interaction.response.send_message(translate(language, OUT_OF_DATE), ephemeral=True)
 
 
 def build_tree(client: discord.Client, runner: InteractionRunner) -> DigestCommandTree:

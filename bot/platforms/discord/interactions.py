@@ -26,13 +26,12 @@ from bot.platforms.discord.permissions import MANAGERS, is_thread, may_manage, m
 from handlers import CommandContext
 from handlers.completions import Choice
 from handlers.context import ButtonAnswer
+from handlers.failures import UNKNOWN_BUTTON, notice, sorry
 from handlers.registry import Handler, Param, button_for
 
 log = logging.getLogger(__name__)
 
 DEFER_AFTER = 1.5  # seconds; Discord's deadline is 3 s from the interaction's creation
-SORRY = TextReply.error("Sorry — something went wrong on my side. Please try again in a minute.")
-UNKNOWN_BUTTON = "That button is no longer in use. Run the command again for fresh buttons."
 MAX_BUTTONS = 25  # five rows of five
 
 
@@ -123,15 +122,16 @@ class InteractionRunner:
     # ----- commands and message actions ----------------------------------------------------------
     async def run(self, interaction: discord.Interaction, handler: Handler, args: str) -> None:
         """Run a handler for an interaction and answer it, deferring when the handler is slow."""
-        task: asyncio.Future[Reply | None] = asyncio.ensure_future(handler(self.context(interaction, args)))
+        ctx = self.context(interaction, args)
+        task: asyncio.Future[Reply | None] = asyncio.ensure_future(handler(ctx))
         deferred = await _defer_if_slow(interaction, task, thinking=True)
         try:
             reply = await task
         except Exception:
             log.exception("A command failed in Discord channel %s", interaction.channel_id)
-            reply = SORRY
+            reply = None
         try:
-            await self.answer(interaction, reply or SORRY, deferred=deferred)
+            await self.answer(interaction, reply or await sorry(ctx), deferred=deferred)
         except discord.HTTPException:
             log.exception("Could not answer an interaction in channel %s", interaction.channel_id)
 
@@ -157,17 +157,18 @@ class InteractionRunner:
         data: Mapping[str, Any] = interaction.data or {}
         custom_id = str(data.get("custom_id", ""))
         found = button_for(custom_id)
+        ctx = self.context(interaction, "")
         if found is None:
-            await interaction.response.send_message(UNKNOWN_BUTTON, ephemeral=True)
+            await interaction.response.send_message(await notice(ctx, UNKNOWN_BUTTON), ephemeral=True)
             return
         entry, argument = found
-        task = asyncio.ensure_future(entry.handler(self.context(interaction, ""), argument))
+        task = asyncio.ensure_future(entry.handler(ctx, argument))
         deferred = await _defer_if_slow(interaction, task, thinking=False)  # a deferred update
         try:
             answer = await task
         except Exception:
             log.exception("A button failed in Discord channel %s", interaction.channel_id)
-            answer = ButtonAnswer(SORRY.plain_text())
+            answer = ButtonAnswer((await sorry(ctx)).plain_text())
         try:
             if answer.relabel and interaction.message is not None:
                 await self._relabel(interaction, answer, deferred=deferred)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import discord
 
-MANAGERS = "members who can manage this channel (Manage Channels)"
+from bot.core.i18n import N_
+
+MANAGERS = N_("members who can manage this channel (Manage Channels)")
 INVITE_PERMISSIONS = discord.Permissions(
     view_channel=True, send_messages=True, embed_links=True, send_messages_in_threads=True
 )

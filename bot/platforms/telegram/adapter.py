@@ -22,11 +22,14 @@ from telegram.ext import (
 from telegram.ext import filters as tg_filters
 
 from bot.core.chat_settings import SettingError, parse_language
-from bot.core.models import ChatKind, ChatRef, TextReply, UserRef
+from bot.core.i18n import CATALOGS, translate
+from bot.core.languages import SOURCE_LANGUAGE
+from bot.core.models import ChatKind, ChatRef, UserRef
 from bot.platforms.base import Inbound
 from bot.platforms.telegram.messenger import TelegramMessenger, relabelled
 from handlers import COMMANDS, PRIVATE_TEXT, CommandContext
 from handlers.context import AdminCheckError
+from handlers.failures import sorry
 from handlers.registry import Handler, button_for
 from handlers.replies import ReplySender
 
@@ -34,7 +37,6 @@ log = logging.getLogger(__name__)
 
 TelegramApp = Application[Any, Any, Any, Any, Any, Any]
 
-SORRY = TextReply.of("Sorry — something went wrong on my side. Please try again in a minute.")
 ANONYMOUS_ADMIN_BOT_ID = 1087968824  # "GroupAnonymousBot", the sender of anonymous admins' messages
 _COMMAND_UPDATES = tg_filters.UpdateType.MESSAGE | tg_filters.UpdateType.CHANNEL_POST
 _ADMIN_STATUSES = {ChatMember.OWNER, ChatMember.ADMINISTRATOR}
@@ -88,8 +90,13 @@ class TelegramAdapter:
 
     @staticmethod
     async def publish_commands(app: TelegramApp) -> None:
-        """Set the chat's command menu (setMyCommands) from the command table."""
+        """Set the command menu (setMyCommands) from the command table: the default (English) one, and
+        one for each language with a catalog, which Telegram shows to users whose app is in it."""
         await app.bot.set_my_commands([BotCommand(c.name, c.description) for c in COMMANDS])
+        for language in CATALOGS:
+            if language != SOURCE_LANGUAGE:
+                menu = [BotCommand(c.name, translate(language, c.description)) for c in COMMANDS]
+                await app.bot.set_my_commands(menu, language_code=language)
 
     # ----- updates in ----------------------------------------------------------------------------
     def context(self, update: Update, args: str, bot: Any) -> CommandContext | None:
@@ -218,7 +225,8 @@ class TelegramAdapter:
         log.error("Unhandled error while processing an update", exc_info=context.error)
         if isinstance(update, Update) and update.effective_chat is not None:
             try:
-                await self._replies.send(_ref(update.effective_chat.id), SORRY)
+                ctx = self.context(update, "", context.bot)
+                await self._replies.send(_ref(update.effective_chat.id), await sorry(ctx))
             except Exception:  # noqa: BLE001 - the chat may be gone; the error is already logged
                 log.warning("Could not tell chat about the error")
 
