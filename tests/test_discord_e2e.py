@@ -129,6 +129,14 @@ async def test_commands_are_published_by_discords_rules(running: FakeDiscord) ->
     assert not key["required"]
     assert value["autocomplete"]
     assert running.identifies == 1
+    # Menus in Chinese for Chinese Discord clients: descriptions and the message menu's name, not the
+    # typed command names.
+    assert published["summarize"]["description_localizations"] == {
+        "zh-CN": "论文摘要卡片：/summarize 2402.01349"
+    }
+    assert not published["summarize"].get("name_localizations")
+    assert topic["description_localizations"]["zh-CN"].startswith("arXiv 分类（cs.CL）或关键词检索")
+    assert published["Summarize arXiv link"]["name_localizations"] == {"zh-CN": "总结 arXiv 链接"}
 
 
 async def test_guild_ids_get_the_menu_at_once(services: Services, fake_discord: FakeDiscord) -> None:

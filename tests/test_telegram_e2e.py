@@ -97,6 +97,29 @@ async def test_command_menu_is_published(running: FakeTelegram) -> None:
     ]
 
 
+async def test_a_chinese_user_reads_the_bot_in_chinese(running: FakeTelegram, fake_arxiv: FakeArxiv) -> None:
+    """A user whose Telegram is in Chinese: menu, help, an error and a card, with no English label."""
+    assert running.menus["zh"][0] == {
+        "command": "summarize",
+        "description": "论文摘要卡片：/summarize 2402.01349",
+    }
+    assert [c["command"] for c in running.menus["zh"]] == [c["command"] for c in running.commands]
+    chinese = USER + 50
+    help_text = await ask(running, "/help", chinese, language_code="zh-hans")
+    assert help_text.startswith("arXiv 日报机器人\n我把 arXiv 论文整理成简短的摘要卡片")
+    assert "Topics" not in help_text
+    error = await ask(running, "/summarize hello", chinese, language_code="zh-hans")
+    assert error.startswith("无法把 hello 识别为 arXiv 论文：这不是 arXiv 编号或 arxiv.org 链接。")
+    await running.push_text(chinese, "/summarize 2402.01349", language_code="zh-hans")
+    card = (await running.wait_for_messages(3, chat_id=chinese))[-1]
+    text = parse_html(card.text).text
+    for label in ("一句话总结", "要点", "摘要（简体中文）", "🖼 Figure 1", "根据全文（HTML 第 2 版）撰写"):
+        assert label in text
+    for english in ("TL;DR", "Key takeaways", "Abstract", "Submitted", "Summary by", "written from"):
+        assert english not in text
+    assert card.params["link_preview_options"]["url"] == f"{fake_arxiv.html_url}/2402.01349v2/x1.png"
+
+
 async def test_start_and_help(running: FakeTelegram) -> None:
     text = await ask(running, "/start")
     assert "/summarize 2402.01349" in text

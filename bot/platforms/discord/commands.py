@@ -40,6 +40,10 @@ def language_of_locale(locale: str) -> str:
     return language if language in CATALOGS else SOURCE_LANGUAGE
 
 
+MENU_LOCALES = {"zh-CN": "zh"}
+"""Discord locales whose menus come from a catalog (zh-TW readers are not given Simplified Chinese)."""
+
+
 class CatalogTranslator(app_commands.Translator):
     """Command descriptions, option descriptions and message-menu names from the catalogs, for Discord's
     per-locale menus. Slash command and option names stay as typed (`/summarize` everywhere)."""
@@ -51,7 +55,7 @@ class CatalogTranslator(app_commands.Translator):
         context: app_commands.TranslationContextTypes,
     ) -> str | None:
         """The translation of `string` for `locale`, or None to leave it as it is."""
-        language = language_of_locale(locale.value)
+        language = MENU_LOCALES.get(locale.value, SOURCE_LANGUAGE)
         menu_name = context.location is app_commands.TranslationContextLocation.command_name and isinstance(
             context.data, app_commands.ContextMenu
         )
