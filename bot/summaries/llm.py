@@ -105,13 +105,20 @@ class LlmSummarizer:
         return await self._fulltext.get(paper)
 
     def _excerpt(self, paper: Paper, language: str, document: FullTextResult) -> Excerpt | None:
+        """What the model reads of the full text: as much as fits LLM_MAX_INPUT_TOKENS with the prompt."""
         if not isinstance(document, FullText):
             return None
-        overhead = sum(estimate_tokens(str(m.get("content"))) for m in build_messages(paper, language))
-        room = self._max_input - overhead - 50  # the JSON keys and section titles around the text
-        if room < MIN_EXCERPT_TOKENS:
-            return None
-        return select(document, room)
+        overhead = _prompt_tokens(build_messages(paper, language))
+        room = self._max_input - overhead
+        for _attempt in range(3):  # the JSON around the text costs a little more than the text itself
+            if room < MIN_EXCERPT_TOKENS:
+                return None
+            excerpt = select(document, room)
+            excess = _prompt_tokens(build_messages(paper, language, excerpt)) - self._max_input
+            if excess <= 0:
+                return excerpt
+            room -= excess + 20
+        return None
 
     async def _record(self, prompt: int, completion: int) -> None:
         if self._metrics is not None:
@@ -228,6 +235,11 @@ class LlmSummarizer:
     def _count(self, field: str, action: str, amount: int = 1) -> None:
         if self._metrics is not None:
             self._metrics.unsupported_numbers.labels(field, action).inc(amount)
+
+
+def _prompt_tokens(messages: list[ChatCompletionMessageParam]) -> int:
+    """Estimated prompt tokens of a request (4 per message for the chat format around it)."""
+    return sum(estimate_tokens(str(m.get("content"))) + 4 for m in messages)
 
 
 @dataclass(frozen=True, slots=True)

@@ -49,6 +49,7 @@ class FakeOpenAI(LocalServer):
     embedding_mode: str = "ok"  # ok, 429, 500, timeout
     embedded: list[str] = field(default_factory=list)  # every text an embedding was asked for
     embedding_requests: int = 0
+    completions: list[int] = field(default_factory=list)  # completion tokens of every answer, in order
     count_tokens: bool = False  # usage from the request's length (4 characters a token), not 500/200
     key_figure: str | None = None  # the figure the model names (default: the overview, if a caption says so)
 
@@ -124,6 +125,7 @@ class FakeOpenAI(LocalServer):
             return {"prompt_tokens": 500, "completion_tokens": 200, "total_tokens": 700}
         prompt = sum(-(-len(m["content"]) // 4) + 4 for m in body["messages"])
         completion = -(-len(content or "") // 4)
+        self.completions.append(completion)
         return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
 
     async def _embeddings(self, request: web.Request) -> web.Response:
