@@ -106,7 +106,8 @@ async def run(max_input: int, redis_dir: Path) -> None:
             select(document, max_input)
         chosen = (time.perf_counter() - start) / 200
         print(
-            f"\nreading a {len(page) / 1000:.0f} KB page: {parsed * 1000:.1f} ms; selecting: {chosen * 1000:.2f} ms"
+            f"\nreading a {len(page) / 1000:.0f} KB page: {parsed * 1000:.1f} ms; "
+            f"selecting: {chosen * 1000:.2f} ms"
         )
     finally:
         redis.stop()
