@@ -69,6 +69,13 @@ def test_latexml_page_is_read_as_the_paper_alone() -> None:
     assert fulltext_from_json(fulltext_to_json(found)) == found
 
 
+def test_figures_hosted_elsewhere_are_not_shown() -> None:
+    page = latexml_page(MCQA, 2).replace('src="x1.png"', 'src="https://tracker.example/pixel.png"')
+    found = parse_latexml(page, PAGE_URL)
+    assert [f.label for f in found.figures] == ["Figure 3"]  # the foreign image is dropped, not the paper
+    assert all(f.url.startswith(PAGE_URL) for f in found.figures)
+
+
 def test_a_huge_page_is_read_within_bounds() -> None:
     page = latexml_page(MCQA, 2, huge=True)
     assert len(page) > 400_000

@@ -85,6 +85,8 @@ def _image_url(figure: LexborNode, base: str) -> str | None:
     parts = urlsplit(url)
     if parts.scheme not in {"http", "https"} or not parts.path.lower().endswith(IMAGE_SUFFIXES):
         return None
+    if parts.netloc != urlsplit(base).netloc:  # only arXiv's own copy: a page must not make us show
+        return None  # (and every reader's client fetch) an image from anywhere else
     return url
 
 
