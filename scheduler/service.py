@@ -14,7 +14,9 @@ from datetime import UTC, date, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bot.core.chat_settings import SettingError
 from bot.core.chats import ChatState
+from bot.core.metrics import Metrics
 from bot.core.models import ChatRef
 from bot.core.timing import announcement_date, is_due
 from bot.core.topics import TopicError, parse_topic
@@ -51,6 +53,7 @@ class DigestScheduler:
         feedback: Feedback,
         config: DigestConfig,
         clock: Callable[[], datetime] = utc_now,
+        metrics: Metrics | None = None,
     ) -> None:
         self._feedback = feedback
         self._chats = chats
@@ -59,6 +62,7 @@ class DigestScheduler:
         self._announcements = announcements
         self._config = config
         self._clock = clock
+        self._metrics = metrics
         self._subscribed: tuple[float, list[str]] = (0.0, [])
 
     async def due_chats(self, now: datetime) -> list[ChatRef]:
@@ -67,14 +71,37 @@ class DigestScheduler:
         chats = await self._chats.all_chats()
         for start in range(0, len(chats), SCAN_BATCH):
             batch = chats[start : start + SCAN_BATCH]
-            states = await self._chats.get_chats(batch)
+            try:
+                states = await self._chats.get_chats(batch)
+            except (ValueError, KeyError):  # someone's record is broken: read the batch one by one
+                states = [await self._state_or_none(chat) for chat in batch]
             rounds_of = await self._planner.state.read_many(batch)
             due += [
                 chat
                 for chat, state, rounds in zip(batch, states, rounds_of, strict=True)
-                if state is not None and self._due(now, state, rounds)
+                if state is not None and self._due_or_skipped(chat, now, state, rounds)
             ]
         return due
+
+    def _due_or_skipped(self, chat: ChatRef, now: datetime, state: ChatState, rounds: dict[str, str]) -> bool:
+        """Whether a chat is due; a chat whose stored data cannot be read is skipped, never the tick."""
+        try:
+            return self._due(now, state, rounds)
+        except (SettingError, ValueError, KeyError) as exc:
+            self._bad_record(chat, "schedule", exc)
+            return False
+
+    async def _state_or_none(self, chat: ChatRef) -> ChatState | None:
+        try:
+            return await self._chats.get_chat(chat)
+        except (ValueError, KeyError) as exc:
+            self._bad_record(chat, "schedule", exc)
+            return None
+
+    def _bad_record(self, chat: ChatRef, stage: str, exc: BaseException) -> None:
+        log.error("Skipping %s: its stored data cannot be used (%s: %s)", chat.key(), stage, exc)
+        if self._metrics is not None:
+            self._metrics.bad_chat_records.labels(stage).inc()
 
     @staticmethod
     def _due(now: datetime, state: ChatState, rounds: dict[str, str]) -> bool:
@@ -94,7 +121,11 @@ class DigestScheduler:
 
         async def one(chat: ChatRef) -> RoundReport:
             async with slots:
-                return await self._planner.plan(chat, now)
+                try:
+                    return await self._planner.plan(chat, now)
+                except (SettingError, ValueError, KeyError) as exc:  # one chat's data, not the others'
+                    self._bad_record(chat, "plan", exc)
+                    return RoundReport(chat, "", skipped=f"unreadable chat data: {exc}")
 
         reports = await asyncio.gather(*(one(c) for c in chats))
         log.info(

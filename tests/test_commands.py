@@ -69,6 +69,8 @@ async def test_unknown_button_payloads_belong_to_no_entry(platform: FakePlatform
         ("/subscribe cs.CLL", "Did you mean cs.CL"),
         ("/unsubscribe cs.LG", "doesn't follow cs.LG"),
         ("/settings timezone Mars/Olympus", "not a time zone"),
+        ("/settings timezone localtime", "not a time zone"),  # the host's own clock: not portable
+        ("/settings timezone posixrules", "not a time zone"),
         ("/settings max_papers 0", "from 1 to 50"),
         ("/settings colour blue", "there is no setting 'colour'"),
         ("/summarize not-an-id", "couldn't read"),

@@ -277,3 +277,30 @@ async def test_llm_concurrency_is_bounded(
         await services.aclose()
     assert fake_llm.calls == 8
     assert fake_llm.most_in_flight == 2
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("timezone", "Mars/Olympus"), ("timezone", "Etc/Nowhere"), ("max_papers", "many")],
+)
+async def test_one_corrupt_chat_record_does_not_stop_the_others(
+    services: Services,
+    pipeline: Pipeline,
+    fake_tg: FakeTelegram,
+    fake_arxiv: FakeArxiv,
+    redis: Redis,
+    field: str,
+    value: str,
+) -> None:
+    announce_day(fake_arxiv)
+    broken = await add_chat(services, fake_tg, 1, ["cs.CL"])
+    fine = await add_chat(services, fake_tg, 2, ["cs.CL"])
+    await redis.hset(services.keys.chat(broken), field, value)  # e.g. a zone this host cannot resolve
+    reports = await scheduler_of(services, pipeline, clock=lambda: NOON).tick()
+    assert [(r.chat, r.planned) for r in reports] == [(fine, 6)]
+    await drain(pipeline)
+    assert {m.chat_id for m in fake_tg.sent} == {2}
+    skipped = services.metrics.registry.get_sample_value(
+        "arxivbot_bad_chat_records_total", {"stage": "schedule"}
+    )
+    assert skipped == 1

@@ -367,6 +367,7 @@ def build_pipeline(
         announcements=discovery.announcements,
         config=config,
         feedback=services.feedback,
+        metrics=services.metrics,
     )
     return Pipeline(discovery, queue, planner, deliverer, scheduler, messengers)
 

@@ -72,9 +72,17 @@ def parse_time(text: str) -> str:
     return f"{int(match.group(1)):02d}:{match.group(2)}"
 
 
+_HOST_ZONES = frozenset({"localtime", "posixrules", "factory"})
+"""Names some hosts' zone databases carry that mean nothing portable (the host's own clock, a template)."""
+
+
 @cache
 def _zones_by_lower() -> dict[str, str]:
-    return {name.lower(): name for name in available_timezones()}
+    return {
+        name.lower(): name
+        for name in available_timezones()
+        if name.lower() not in _HOST_ZONES and not name.startswith(("posix/", "right/"))
+    }
 
 
 @cache

@@ -66,6 +66,13 @@ class Metrics:
             registry=r,
         )
 
+        self.bad_chat_records = Counter(
+            "arxivbot_bad_chat_records",
+            "Chats skipped because their stored data could not be used, by stage (schedule, plan)",
+            ["stage"],
+            registry=r,
+        )
+
     def serve(self, port: int) -> None:
         """Expose /metrics on `port` (a daemon thread)."""
         start_http_server(port, registry=self.registry)

@@ -87,6 +87,7 @@ def scheduler_of(
         feedback=services.feedback,
         config=digest_config(services.settings),
         clock=clock,
+        metrics=services.metrics,
     )
 
 
