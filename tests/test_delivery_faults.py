@@ -10,7 +10,11 @@ import pytest
 from redis.asyncio import Redis
 
 from bot.app.composition import Pipeline, Services, build_services
-from bot.core.models import ChatKind, ChatRef
+from bot.cards.build import build_card
+from bot.core.delivery import DigestMessage, Sent
+from bot.core.models import ChatKind, ChatRef, Summary
+from bot.platforms.telegram.digest import render_digest
+from bot.platforms.telegram.messenger import build_messenger
 from tests.conftest import SettingsFactory
 from tests.fakes.arxiv_api import FakeArxiv
 from tests.fakes.flaky_transport import FlakyConnector
@@ -247,3 +251,24 @@ async def test_kill_after_planning_then_deliver_again(
     result = await audit(services, fake_tg, chats)
     check_invariants(result, max_uncertain=0)
     assert result.states() == {"sent": 4}
+
+
+@pytest.mark.parametrize("kind", ["429", "500"])
+async def test_a_later_part_told_to_wait_is_sent_again_not_lost(fake_tg: FakeTelegram, kind: str) -> None:
+    """A digest message too long for one Telegram message goes out in parts; a 429 (or 5xx) on a later
+    part means that part was not sent: it is sent again after the wait, once, and the message is `Sent`."""
+    long = " ".join(f"Sentence {n} of a long summary that keeps going." for n in range(40))
+    summary = Summary(long[:1500], long[:1500], tuple(long[:390] for _ in range(7)), "en", "fake-model-1")
+    card = build_card(paper(1, abstract=long[:2500]).to_paper(), summary)
+    message = DigestMessage(((card, "card"),))
+    assert len(render_digest(message)) > 1  # the card needs more than one message
+    fake_tg.add_chat(5, "private", "Reader")
+    fake_tg.fail("sendMessage", kind, count=1, retry_after=1, after=1)  # the second part is refused once
+    messenger = build_messenger(fake_tg.token, fake_tg.api_url, timeout=5)
+    try:
+        outcome = await messenger.send_digest(ChatRef("telegram", 5), message)
+    finally:
+        await messenger.aclose()
+    assert isinstance(outcome, Sent)
+    texts = [m.text for m in fake_tg.sent if m.chat_id == 5]
+    assert texts == render_digest(message)  # every part exactly once, in order

@@ -7,6 +7,7 @@ already reached the chat.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -98,13 +99,37 @@ class JsonSession:
             self._session = None
 
 
-async def send_in_order(parts: Iterable[Part], send: Callable[[Part], Awaitable[Outcome]]) -> Outcome:
+PART_RETRIES = 5  # a later part refused with "wait" (429, 5xx) is sent again up to this many times
+PART_WAIT_SECONDS = 120.0  # ... as long as the waits add up to no more than this
+
+
+async def send_in_order(
+    parts: Iterable[Part],
+    send: Callable[[Part], Awaitable[Outcome]],
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+) -> Outcome:
     """Send parts one after another; `Sent` with the first part's id (and the last part's pause), or why
-    the rest was not sent."""
+    the rest was not sent.
+
+    A first part that is not sent is the caller's to retry (nothing went out). A later part answered
+    with `Retry` (a 429's retry_after, a 5xx) was certainly not sent: it is waited for and sent again here,
+    because the earlier parts cannot be taken back; only when that keeps failing is the message
+    `Uncertain` (part of it out, part not).
+    """
     first: str | None = None
     pause = 0.0
     for part in parts:
         outcome = await send(part)
+        waited, attempts = 0.0, 0
+        while (
+            first is not None
+            and isinstance(outcome, Retry)
+            and attempts < PART_RETRIES
+            and waited + outcome.after <= PART_WAIT_SECONDS
+        ):
+            await sleep(outcome.after)
+            waited, attempts = waited + outcome.after, attempts + 1
+            outcome = await send(part)
         if not isinstance(outcome, Sent):
             if first is not None and not isinstance(outcome, Uncertain):
                 return Uncertain(f"only part of the message was sent ({outcome})")

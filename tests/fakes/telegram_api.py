@@ -106,6 +106,7 @@ class Failure:
     kind: str  # "429" | "500" | "timeout_after_accept"
     count: int
     retry_after: int = 1
+    after: int = 0  # matching calls let through before the failures start (e.g. a message's 2nd part)
 
 
 @dataclass
@@ -277,9 +278,9 @@ class FakeTelegram(LocalServer):
             self.updates.append({"update_id": next(self._update_ids), **payload})
             self._new_update.notify_all()
 
-    def fail(self, method: str, kind: str, count: int = 1, retry_after: int = 1) -> None:
-        """Make the next `count` calls of `method` fail with `kind`."""
-        self.failures.append(Failure(method, kind, count, retry_after))
+    def fail(self, method: str, kind: str, count: int = 1, retry_after: int = 1, after: int = 0) -> None:
+        """Make `count` calls of `method` fail with `kind`, once `after` calls of it went through."""
+        self.failures.append(Failure(method, kind, count, retry_after, after))
 
     async def wait_for_messages(
         self, count: int, chat_id: int | None = None, within: float = 10
@@ -331,6 +332,9 @@ class FakeTelegram(LocalServer):
     def _take_failure(self, method: str) -> Failure | None:
         for failure in self.failures:
             if failure.method == method and failure.count > 0:
+                if failure.after > 0:
+                    failure.after -= 1
+                    return None
                 failure.count -= 1
                 return failure
         if method == "sendMessage" and self.chaos:
