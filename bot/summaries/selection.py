@@ -102,20 +102,20 @@ def select(document: FullText, budget_tokens: int) -> Excerpt:
         for position, kind, text in paragraphs:
             if kind != role or allot <= 0:
                 continue
-            piece = _cut(text, allot)
+            piece = _cut(text, allot - 1)  # each piece costs one more character: the line break joining it
             if not piece:
                 break
             chosen[position] = piece
-            allot -= len(piece)
-    spare = left - sum(len(t) for t in chosen.values())
+            allot -= len(piece) + 1
+    spare = left - sum(len(t) + 1 for t in chosen.values())
     for rank in ("main", "late"):  # what the roles left goes to the rest, related work last
         for position, kind, text in paragraphs:
             if position in chosen or (kind == "late") != (rank == "late") or spare < MIN_PIECE_CHARS:
                 continue
-            piece = _cut(text, spare)
+            piece = _cut(text, spare - 1)
             if piece:
                 chosen[position] = piece
-                spare -= len(piece)
+                spare -= len(piece) + 1
 
     grouped: dict[int, list[str]] = {}
     for (s, _p), text in sorted(chosen.items()):
