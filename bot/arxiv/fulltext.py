@@ -86,11 +86,18 @@ class HtmlClient:
             log.info("HTML page of %s could not be fetched: %s", arxiv_id, type(exc).__name__)
             return Absent("unavailable")
         page = bytes(body[:MAX_PAGE_BYTES]).decode(encoding, errors="replace")
-        try:
-            return await asyncio.to_thread(parse_latexml, page, url)
-        except NotLatexmlError as exc:
-            log.info("HTML page of %s is not readable as a paper: %s", arxiv_id, exc)
-            return Absent("unreadable")
+        return await asyncio.to_thread(_read, page, url, arxiv_id)
+
+
+def _read(page: str, url: str, arxiv_id: str) -> FullTextResult:
+    """The page as a paper, or why not (the page is untrusted: a parser failure costs the full text only)."""
+    try:
+        return parse_latexml(page, url)
+    except NotLatexmlError as exc:
+        log.info("HTML page of %s is not readable as a paper: %s", arxiv_id, exc)
+    except Exception:
+        log.exception("Reading the HTML page of %s failed", arxiv_id)
+    return Absent("unreadable")
 
 
 class FullTextService:
