@@ -6,9 +6,9 @@ a payload or a message belongs to.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Concatenate, ParamSpec, TypeVar
 
 from bot.cards.feedback import VOTE_PREFIX
 from bot.core.chat_settings import SETTING_KEYS
@@ -26,14 +26,19 @@ from handlers.context import ButtonAnswer, CommandContext
 
 Handler = Callable[[CommandContext], Awaitable[Reply | None]]
 
+P = ParamSpec("P")
+R = TypeVar("R")
 
-def in_chat_language(handler: Handler) -> Handler:
-    """The handler with every string it makes in the chat's language (its setting, else the sender's)."""
 
-    @functools.wraps(handler)
-    async def run(ctx: CommandContext) -> Reply | None:
+def in_chat_language(
+    handler: Callable[Concatenate[CommandContext, P], Awaitable[R]],
+) -> Callable[Concatenate[CommandContext, P], Awaitable[R]]:
+    """The handler (command, message action, bare text or button) with every string it makes in the
+    chat's language (its setting, else the sender's)."""
+
+    async def run(ctx: CommandContext, /, *args: P.args, **kwargs: P.kwargs) -> R:
         with using(await ctx.language()):
-            return await handler(ctx)
+            return await handler(ctx, *args, **kwargs)
 
     return run
 
@@ -84,17 +89,6 @@ class MessageAction:
 ButtonHandler = Callable[[CommandContext, str], Awaitable[ButtonAnswer]]
 
 
-def button_in_chat_language(handler: ButtonHandler) -> ButtonHandler:
-    """A button handler whose notices and refreshed messages are in the chat's language."""
-
-    @functools.wraps(handler)
-    async def run(ctx: CommandContext, argument: str) -> ButtonAnswer:
-        with using(await ctx.language()):
-            return await handler(ctx, argument)
-
-    return run
-
-
 @dataclass(frozen=True, slots=True)
 class Button:
     """Buttons whose payload starts with `prefix`; the handler gets the rest of the payload."""
@@ -103,7 +97,7 @@ class Button:
     handler: ButtonHandler
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "handler", button_in_chat_language(self.handler))
+        object.__setattr__(self, "handler", in_chat_language(self.handler))
 
 
 @dataclass(frozen=True, slots=True)

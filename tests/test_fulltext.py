@@ -333,3 +333,15 @@ def test_cards_without_figures_show_no_image() -> None:
     card: Card = link_card(paper(1).to_paper(), "en")
     assert "image" not in card_embed(card)
     assert re.search(r"🖼", str(card_embed(card))) is None
+
+
+async def test_a_page_bigger_than_the_read_limit_is_cut_while_streaming(
+    fake_arxiv: FakeArxiv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("bot.arxiv.fulltext.MAX_PAGE_BYTES", 60_000)
+    fake_arxiv.huge_html.add("2402.01349")
+    found = await HtmlClient(fake_arxiv.html_url, timeout=2).fetch("2402.01349", 2)
+    assert isinstance(found, FullText)  # what was read is still a paper
+    titles = [s.title for s in found.sections]
+    assert "4 Experiments" in titles
+    assert "5 Conclusion" not in titles  # it came after the first 60 KB: never read

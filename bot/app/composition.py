@@ -16,7 +16,7 @@ import openai
 from redis.asyncio import Redis
 
 from bot.app.settings import Settings
-from bot.arxiv.client import ArxivClient
+from bot.arxiv.client import ArxivClient, Backoff, Gate
 from bot.arxiv.feed import FeedClient
 from bot.arxiv.fulltext import FullTextService, HtmlClient
 from bot.arxiv.papers import PaperService
@@ -129,6 +129,19 @@ def build_embedder(settings: Settings) -> EmbeddingModel | None:
     return EmbeddingModel(client, settings.embedding_model)
 
 
+def arxiv_lane(pacer: Pacer, name: str, interval: float) -> tuple[Gate, Backoff]:
+    """A pacing lane for arXiv requests shared by every process: the gate waits `interval` between
+    requests, and a Retry-After from arXiv holds the lane for everyone."""
+
+    async def gate() -> None:
+        await pacer.wait(name, interval)
+
+    async def backoff(seconds: float) -> None:
+        await pacer.hold(name, seconds)
+
+    return gate, backoff
+
+
 def build_services(settings: Settings, redis: Redis | None = None) -> Services:
     """Wire every service from settings (a ready Redis client may be passed in, e.g. by tests)."""
     redis = redis if redis is not None else connect(settings.redis_url)
@@ -137,12 +150,7 @@ def build_services(settings: Settings, redis: Redis | None = None) -> Services:
     pacer = Pacer(redis, keys)
     interval = settings.arxiv_request_interval_seconds
 
-    async def arxiv_gate() -> None:
-        await pacer.wait("arxiv", interval)
-
-    async def arxiv_backoff(seconds: float) -> None:  # arXiv's Retry-After holds every process's gate
-        await pacer.hold("arxiv", seconds)
-
+    arxiv_gate, arxiv_backoff = arxiv_lane(pacer, "arxiv", interval)
     agent = settings.arxiv_user_agent
     arxiv = ArxivClient(
         settings.arxiv_api_url,
@@ -153,13 +161,8 @@ def build_services(settings: Settings, redis: Redis | None = None) -> Services:
     )
     metrics = Metrics()
     budget = TokenBudget(redis, keys, settings.llm_daily_token_budget)
-
-    async def html_gate() -> None:  # a lane of its own: full texts never delay the API or the feeds
-        await pacer.wait("arxiv_html", interval)
-
-    async def html_backoff(seconds: float) -> None:
-        await pacer.hold("arxiv_html", seconds)
-
+    # A lane of its own: fetching full texts never delays the API or the feeds.
+    html_gate, html_backoff = arxiv_lane(pacer, "arxiv_html", interval)
     html = HtmlClient(
         settings.arxiv_html_url,
         timeout=settings.arxiv_timeout_seconds,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -106,6 +106,15 @@ Gate = Callable[[], Awaitable[None]]
 
 Backoff = Callable[[float], Awaitable[None]]
 """Told when arXiv asked us to wait (Retry-After), so that every process's gate holds that long."""
+
+
+async def honour_retry_after(status: int, headers: Mapping[str, str], backoff: Backoff) -> float | None:
+    """After a failed answer: the wait arXiv asked for (429/503 with Retry-After), passed to `backoff` so
+    every process's next request on that gate waits it out; None when arXiv named no wait."""
+    wait = retry_after_seconds(headers.get("Retry-After"))
+    if wait is not None and status in RETRY_STATUSES:
+        await backoff(wait)
+    return wait
 
 
 async def no_gate() -> None:

@@ -21,13 +21,12 @@ import httpx
 
 from bot.arxiv.client import (
     DEFAULT_USER_AGENT,
-    RETRY_STATUSES,
     ArxivUnavailableError,
     Backoff,
     Gate,
+    honour_retry_after,
     no_backoff,
     no_gate,
-    retry_after_seconds,
 )
 from bot.core.arxiv_ids import split_versioned_id
 from bot.core.models import Paper
@@ -120,9 +119,7 @@ class FeedClient:
         if response.status_code == 304 and validators is not None:
             return NOT_MODIFIED
         if response.status_code != 200:
-            wait = retry_after_seconds(response.headers.get("Retry-After"))
-            if wait is not None and response.status_code in RETRY_STATUSES:
-                await self._backoff(wait)  # every process's next arXiv request waits that long
+            wait = await honour_retry_after(response.status_code, response.headers, self._backoff)
             raise ArxivUnavailableError(f"the arXiv feed answered HTTP {response.status_code}", wait)
         day, announcements = await asyncio.to_thread(parse_feed, response.content)
         fresh = Validators(response.headers.get("ETag"), response.headers.get("Last-Modified"))

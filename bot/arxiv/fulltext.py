@@ -14,12 +14,11 @@ import httpx
 
 from bot.arxiv.client import (
     DEFAULT_USER_AGENT,
-    RETRY_STATUSES,
     Backoff,
     Gate,
+    honour_retry_after,
     no_backoff,
     no_gate,
-    retry_after_seconds,
 )
 from bot.arxiv.latexml import NotLatexmlError, parse_latexml
 from bot.core.fulltext import Absent, FullTextResult, fulltext_from_json, fulltext_to_json
@@ -69,9 +68,7 @@ class HtmlClient:
                 if response.status_code == 404:
                     return Absent("no_html")
                 if response.status_code != 200:
-                    wait = retry_after_seconds(response.headers.get("Retry-After"))
-                    if wait is not None and response.status_code in RETRY_STATUSES:
-                        await self._backoff(wait)
+                    await honour_retry_after(response.status_code, response.headers, self._backoff)
                     log.info("HTML page of %s answered HTTP %d", arxiv_id, response.status_code)
                     return Absent("unavailable")
                 if "html" not in response.headers.get("content-type", "text/html"):
