@@ -17,7 +17,7 @@ from bot.core.text import shorten
 from bot.core.topics import TopicError, parse_topic
 from bot.core.topics.taxonomy import complete_category
 from handlers.context import CommandContext
-from handlers.subscriptions import topic_from_canonical
+from handlers.subscriptions import stored_label
 
 MAX_CHOICES = 25  # Discord's limit
 LABEL_LIMIT = 100  # Discord's limit on a choice's name and on a string choice's value
@@ -73,11 +73,7 @@ async def own_topic_choices(ctx: CommandContext, typed: str, _filled: Mapping[st
     followed = await ctx.services.chats.topics(ctx.chat)
     candidates: list[tuple[str, str]] = []
     for canonical in followed:
-        try:
-            label = topic_from_canonical(canonical).label
-        except TopicError:
-            label = canonical  # stored by an older release; still removable by its exact text
-        candidates.append((label, canonical))
+        candidates.append((stored_label(canonical), canonical))
     if followed:
         with using(await ctx.language()):
             label = ngettext("all ({count} topic)", "all ({count} topics)", len(followed))

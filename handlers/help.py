@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Sequence
+
 from bot.core.arxiv_ids import EXAMPLE_ID, EXAMPLE_URL
 from bot.core.i18n import _, fill
 from bot.core.models import Reply, Span, TextReply, bold, code
+from bot.core.text import shorten
 from bot.core.topics import EXAMPLE_QUERY
 from handlers.context import CommandContext
 
@@ -85,3 +89,18 @@ async def start(_ctx: CommandContext) -> Reply:
 async def help_command(_ctx: CommandContext) -> Reply:
     """List the commands with examples."""
     return help_reply()
+
+
+def unknown_command_reply(typed: str, known: Sequence[str]) -> TextReply:
+    """The answer to a command no entry owns (`typed` is the whole message): the closest command, with
+    the arguments as they were typed, and /help."""
+    word, _space, args = typed.strip().partition(" ")
+    name = word.lstrip("/").split("@")[0]
+    shown = code(shorten(word, 40))
+    close = difflib.get_close_matches(name.lower(), known, n=1, cutoff=0.6)
+    if close:
+        suggestion = code(shorten(f"/{close[0]} {args.strip()}".strip(), 80))
+        template = _("I don't know the command {typed}. Did you mean {suggestion}? {help} lists them all.")
+        return TextReply.error(*fill(template, typed=shown, suggestion=suggestion, help=code("/help")))
+    template = _("I don't know the command {typed}. {help} lists what I can do.")
+    return TextReply.error(*fill(template, typed=shown, help=code("/help")))

@@ -196,6 +196,15 @@ BUTTONS: tuple[Button, ...] = (
 PRIVATE_TEXT = TextRoute(summarize_handlers.summarize_link)
 
 
+async def _unknown_command(ctx: CommandContext) -> Reply:
+    return help_handlers.unknown_command_reply(ctx.args, [c.name for c in COMMANDS])
+
+
+UNKNOWN_COMMAND = TextRoute(_unknown_command, slow=False)
+"""What a command no entry owns gets in a private chat (the whole message is the argument); in groups
+such commands are other bots' and are left alone."""
+
+
 def command(name: str) -> Command | None:
     """The command called `name`, if there is one."""
     return next((c for c in COMMANDS if c.name == name), None)

@@ -11,6 +11,7 @@ from bot.core.chat_settings import (
     ChatSettings,
     SettingError,
     parse_setting,
+    setting_name,
     tzinfo_for,
 )
 from bot.core.i18n import _, fill, ngettext, using
@@ -63,7 +64,8 @@ async def settings(ctx: CommandContext) -> TextReply:
         name, canonical = parse_setting(key, value)
     except SettingError as exc:
         template = _("That didn't work: {reason}. For example: {example}.")
-        return TextReply.error(*fill(template, reason=str(exc), example=code(EXAMPLES["timezone"])))
+        example = EXAMPLES.get(setting_name(key), EXAMPLES["timezone"])
+        return TextReply.error(*fill(template, reason=str(exc), example=code(example)))
     if (refused := await refusal(ctx)) is not None:
         return refused
     await ctx.ensure_state()

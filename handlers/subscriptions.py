@@ -6,8 +6,8 @@ import hashlib
 
 from bot.core.i18n import _, fill, ngettext
 from bot.core.models import Button, Span, TextReply, bold, code
-from bot.core.text import shorten
-from bot.core.topics import EXAMPLE_CATEGORY, EXAMPLE_QUERY, Topic, TopicError, parse_topic
+from bot.core.text import canonical_input, shorten
+from bot.core.topics import EXAMPLE_CATEGORY, EXAMPLE_QUERY, Topic, TopicError, parse_topic, stored_topic
 from bot.store.chats import SubscribeResult
 from handlers.context import ButtonAnswer, CommandContext
 from handlers.permissions import refusal
@@ -16,9 +16,10 @@ UNSUBSCRIBE_PREFIX = "unsub:"
 ECHO_LIMIT = 80
 
 
-def topic_from_canonical(canonical: str) -> Topic:
-    """A stored canonical topic back as a Topic (canonical forms always parse to themselves)."""
-    return parse_topic(canonical)
+def stored_label(canonical: str) -> str:
+    """How a stored topic is named to users; its stored text when it no longer parses."""
+    topic = stored_topic(canonical)
+    return canonical if topic is None else topic.label
 
 
 def topic_token(canonical: str) -> str:
@@ -130,16 +131,27 @@ async def unsubscribe(ctx: CommandContext) -> TextReply:
         )
     if args.lower() == "all":
         return await _unsubscribe_all(ctx)
-    try:
-        topic = parse_topic(args)
-    except TopicError as exc:
-        return topic_error_reply(args, exc)
+    canonical = await _followed_as_typed(ctx, args)
+    if canonical is None:
+        try:
+            canonical = parse_topic(args).canonical
+        except TopicError as exc:
+            return topic_error_reply(args, exc)
     if (refused := await refusal(ctx)) is not None:
         return refused
-    if not await ctx.services.chats.unsubscribe(ctx.chat, topic.canonical):
+    label = stored_label(canonical)
+    if not await ctx.services.chats.unsubscribe(ctx.chat, canonical):
         template = _("This chat doesn't follow {topic}. {topics} lists what it follows.")
-        return TextReply.error(*fill(template, topic=bold(topic.label), topics=code("/topics")))
-    return TextReply.of(*fill(_("Unsubscribed from {topic}."), topic=bold(topic.label)))
+        return TextReply.error(*fill(template, topic=bold(label), topics=code("/topics")))
+    return TextReply.of(*fill(_("Unsubscribed from {topic}."), topic=bold(label)))
+
+
+async def _followed_as_typed(ctx: CommandContext, args: str) -> str | None:
+    """The chat's stored topic whose text was typed (copied from /topics), even one today's parser
+    would refuse, so whatever is stored can always be removed by name."""
+    typed = " ".join(canonical_input(args).split())
+    followed = await ctx.services.chats.topics(ctx.chat)
+    return next((canonical for canonical in followed if canonical == typed), None)
 
 
 async def _unsubscribe_all(ctx: CommandContext) -> TextReply:
@@ -148,7 +160,7 @@ async def _unsubscribe_all(ctx: CommandContext) -> TextReply:
     removed = await ctx.services.chats.unsubscribe_all(ctx.chat)
     if not removed:
         return TextReply.error(_("This chat follows no topics."))
-    labels = ", ".join(topic_from_canonical(t).label for t in removed)
+    labels = ", ".join(stored_label(t) for t in removed)
     template = ngettext(
         "Unsubscribed from all {count} topic: {topics}.",
         "Unsubscribed from all {count} topics: {topics}.",
@@ -169,21 +181,22 @@ async def topics_reply(ctx: CommandContext) -> TextReply:
         return TextReply.of(
             *fill(_("This chat follows no topics yet. Try {category} or {query}."), **_examples())
         )
-    found = [topic_from_canonical(t) for t in canonical]
-    heading = ngettext("This chat follows {count} topic", "This chat follows {count} topics", len(found))
-    spans: list[Span | str] = [bold(heading.format(count=len(found))), "\n"]
-    for topic in found:
-        spans += ["• ", code(topic.canonical)]
-        if topic.kind == "category":
+    heading = ngettext("This chat follows {count} topic", "This chat follows {count} topics", len(canonical))
+    spans: list[Span | str] = [bold(heading.format(count=len(canonical))), "\n"]
+    for text in canonical:
+        spans += ["• ", code(text)]
+        topic = stored_topic(text)
+        if topic is None:  # stored by an older release; kept visible so it can be removed
+            unreadable = _("⚠ can no longer be read; digests skip it. Unsubscribe and subscribe again.")
+            spans.append(" — " + unreadable)
+        elif topic.kind == "category":
             spans.append(f" — {topic.label.split(' (', 1)[1].rstrip(')')}")
         spans.append("\n")
     spans += [
         "\n",
         *fill(_("Tap a button to unsubscribe, or send {command}."), command=code("/unsubscribe <topic>")),
     ]
-    buttons = tuple(
-        Button(f"✖ {shorten(t.canonical, 40)}", UNSUBSCRIBE_PREFIX + topic_token(t.canonical)) for t in found
-    )
+    buttons = tuple(Button(f"✖ {shorten(t, 40)}", UNSUBSCRIBE_PREFIX + topic_token(t)) for t in canonical)
     return TextReply.of(*spans, buttons=buttons)
 
 
@@ -194,6 +207,6 @@ async def unsubscribe_button(ctx: CommandContext, token: str) -> ButtonAnswer:
     for canonical in await ctx.services.chats.topics(ctx.chat):
         if topic_token(canonical) == token:
             await ctx.services.chats.unsubscribe(ctx.chat, canonical)
-            label = topic_from_canonical(canonical).label
+            label = stored_label(canonical)
             return ButtonAnswer(_("Unsubscribed from {topic}").format(topic=label), await topics_reply(ctx))
     return ButtonAnswer(_("That topic was already removed."), await topics_reply(ctx))

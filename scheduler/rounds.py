@@ -22,7 +22,7 @@ from bot.core.metrics import Metrics
 from bot.core.models import Card, ChatRef
 from bot.core.ports import SummarySource
 from bot.core.timing import local_date
-from bot.core.topics import Topic, TopicError, parse_topic
+from bot.core.topics import Topic, stored_topic
 from bot.store.chats import ChatStore
 from bot.store.keys import Keys
 from bot.store.ledger import Ledger
@@ -35,6 +35,7 @@ from scheduler.relevance import Ranked, Relevance
 log = logging.getLogger(__name__)
 
 LOCK_SECONDS = 600
+PLANNED_ELSEWHERE = "another scheduler is planning it"
 
 
 @dataclass
@@ -166,7 +167,7 @@ class RoundPlanner:
         round_id = f"{chat.key()}@{day.isoformat()}" + (f"#now{int(now.timestamp())}" if forced else "")
         token = await self.state.lock(chat, round_id)
         if token is None:
-            return RoundReport(chat, round_id, skipped="another scheduler is planning it")
+            return RoundReport(chat, round_id, skipped=PLANNED_ELSEWHERE)
         job = _Round(chat, round_id, day, now, state.settings, forced)
         try:
             return await self._plan_locked(job)
@@ -223,10 +224,11 @@ class RoundPlanner:
     def _topics(canonical: list[str]) -> list[Topic]:
         topics = []
         for text in canonical:
-            try:
-                topics.append(parse_topic(text))
-            except TopicError:
+            topic = stored_topic(text)
+            if topic is None:
                 log.warning("Skipping a stored topic that no longer parses: %r", text)
+            else:
+                topics.append(topic)
         return topics
 
     async def _rank(self, chat: ChatRef, candidates: list[Candidate]) -> Ranked | None:

@@ -19,7 +19,7 @@ from bot.core.chats import ChatState
 from bot.core.metrics import Metrics
 from bot.core.models import ChatRef
 from bot.core.timing import announcement_date, is_due
-from bot.core.topics import TopicError, parse_topic
+from bot.core.topics import stored_topic
 from bot.store.chats import ChatStore
 from bot.store.feedback import Feedback
 from bot.store.ledger import Ledger
@@ -193,10 +193,9 @@ class DigestScheduler:
             ]
             for topics in await self._chats.topics_of(receiving):
                 for text in topics:
-                    try:
-                        topic = parse_topic(text)
-                    except TopicError:
-                        continue  # a stored topic an older release accepted; the planner logs it
+                    topic = stored_topic(text)
+                    if topic is None:
+                        continue  # no longer parses; the planner logs it
                     if topic.kind == "category":
                         found.add(topic.canonical)
         self._subscribed = (time.monotonic(), sorted(found))

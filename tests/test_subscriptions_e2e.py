@@ -120,6 +120,38 @@ async def test_topics_list_has_working_unsubscribe_buttons(tg: FakeTelegram, ser
     assert await services.chats.topics(ChatRef("telegram", USER)) == ["math.AP"]
 
 
+async def test_pressing_twice_stale_and_forged_buttons_only_get_toasts(
+    tg: FakeTelegram, services: Services
+) -> None:
+    await ask(tg, "/subscribe cs.CL", chat_id=GROUP, user_id=ADMIN)
+    await ask(tg, "/subscribe math", chat_id=GROUP, user_id=ADMIN)
+    await tg.push_text(GROUP, "/topics", user_id=ADMIN)
+    listing = (await tg.wait_for_messages(3, chat_id=GROUP))[2]
+    payload = listing.params["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+    await tg.push_button(GROUP, ADMIN, listing.message_id, payload)
+    await wait_until(lambda: _value(tg.answers), lambda answers: len(answers) == 1)
+    # Twice: the listing is already what the refresh would show ("message is not modified").
+    await tg.push_button(GROUP, ADMIN, listing.message_id, payload)
+    await tg.push_button(GROUP, ADMIN, listing.message_id, "unsub:0123456789abcdef")  # forged token
+    await tg.push_button(GROUP, ADMIN, listing.message_id, "no-such-prefix:1")  # forged prefix
+    await tg.push_button(GROUP, ADMIN, listing.message_id, payload, stale=True)  # too old to answer
+    await wait_until(lambda: _value(tg.answers), lambda answers: len(answers) == 4)
+    removed, unknown = "That topic was already removed.", "That button is no longer in use."
+    assert sorted(answer.split(" Run")[0] for answer in tg.answers[1:]) == sorted([removed, removed, unknown])
+    await asyncio.sleep(0.3)  # the stale press is handled too: nothing may follow it
+    assert len([m for m in tg.sent if m.chat_id == GROUP]) == 3  # no "Sorry" posted into the group
+    assert await services.chats.topics(ChatRef("telegram", GROUP)) == ["math"]
+
+
+async def test_an_unknown_command_is_answered_in_private_only(tg: FakeTelegram) -> None:
+    reply = await ask(tg, "/subscibe cs.CL")
+    assert "Did you mean /subscribe cs.CL?" in reply
+    await tg.push_text(GROUP, "/othercommand@SomeOtherBot", user_id=MEMBER)
+    # A later private message is answered, and by then the group's message was handled too.
+    assert "Did you mean /subscribe" in await ask(tg, "/subscibe", chat_id=USER)
+    assert [m for m in tg.sent if m.chat_id == GROUP] == []  # the group's other-bot command was left alone
+
+
 async def test_topic_limit(tg: FakeTelegram) -> None:
     for topic in ("cs.CL", "cs.LG", "cs.AI"):
         assert "Subscribed" in await ask(tg, f"/subscribe {topic}")

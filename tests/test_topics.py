@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.core.topics import MAX_TOPIC_LENGTH, Topic, TopicError, parse_topic
+from bot.core.topics import MAX_TOPIC_LENGTH, Topic, TopicError, parse_topic, stored_topic
 from bot.core.topics.query import All, Any, Node, Term, Without, normalise, parse_query, render
 from bot.core.topics.taxonomy import complete_category
 from bot.core.topics.taxonomy_data import ARCHIVES, CATEGORIES
@@ -129,6 +131,67 @@ def test_parser_never_crashes_and_canonical_form_is_stable(text: str) -> None:
     again = parse_topic(topic.canonical)
     assert again == topic
     assert parse_topic(again.canonical) == again
+
+
+# Long queries near the limit: many OR'ed terms, each longer once written out (`all:"…"`).
+_words = st.text(alphabet="abcdefghij-", min_size=1, max_size=9).filter(lambda w: w.strip("-"))
+long_queries = st.lists(_words, min_size=5, max_size=40).map(" OR ".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(topic_texts | long_queries)
+def test_every_accepted_topic_reparses_from_its_stored_form(text: str) -> None:
+    topic = topic_or_reason(text)
+    if isinstance(topic, str):
+        return
+    assert len(topic.canonical) <= MAX_TOPIC_LENGTH
+    assert parse_topic(topic.canonical) == topic  # what /unsubscribe reads when /topics is copied
+    assert stored_topic(topic.canonical) == topic  # what /topics and digests read
+
+
+def test_twenty_or_terms_are_refused_when_their_written_form_is_too_long() -> None:
+    words = " OR ".join(f"term{n}" for n in range(20))  # 186 characters typed, 266 written out (`all:` each)
+    assert len(words) <= MAX_TOPIC_LENGTH
+    with pytest.raises(TopicError, match="written out in full it is 266 characters long"):
+        parse_topic(words)
+
+
+def test_a_longer_topic_stored_by_an_older_release_still_reads() -> None:
+    legacy = " OR ".join(f"all:term{n}" for n in sorted(range(22), key=str))
+    assert len(legacy) > MAX_TOPIC_LENGTH
+    topic = stored_topic(legacy)
+    assert topic is not None
+    assert topic.canonical == legacy
+    assert stored_topic("cs.RETIRED") is None
+    assert stored_topic('ti:"unclosed') is None
+
+
+@pytest.mark.parametrize(
+    ("text", "codepoint"),
+    [
+        ("few\u200bshot", "U+200B"),  # zero-width space
+        ("cs.CL\u202e", "U+202E"),  # right-to-left override
+        ("ti:\u2066diffusion", "U+2066"),  # bidi isolate
+        ("ti:bell\x07", "U+0007"),
+        ("ti:x\ue000", "U+E000"),  # private use
+    ],
+)
+def test_invisible_and_control_characters_are_refused(text: str, codepoint: str) -> None:
+    with pytest.raises(TopicError, match=re.escape(f"invisible or control character ({codepoint})")):
+        parse_topic(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "canonical"),
+    [
+        ("ｃｓ．ＣＬ", "cs.CL"),  # full-width
+        ("ti:ﬁne-tuning", 'ti:"fine-tuning"'),  # a ligature
+        ('"few-shot"\nAND\tcat:cs.LG', 'all:"few-shot" AND cat:cs.LG'),  # line breaks are spacing
+        ("ti:gpt-٤", 'ti:"gpt-4"'),  # Arabic-Indic digit
+    ],
+)
+def test_input_is_read_in_its_compatibility_form(text: str, canonical: str) -> None:
+    assert parse_topic(text).canonical == canonical
 
 
 @given(

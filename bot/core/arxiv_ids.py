@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 
 from bot.core.i18n import _
+from bot.core.text import canonical_input
 
 MAX_INPUT_LENGTH = 64
 EXAMPLE_ID = "2402.01349"
@@ -46,7 +47,7 @@ class ArxivId:
 
 def parse_arxiv_id(text: str) -> ArxivId:
     """Parse an id or arxiv.org link (abs, pdf or html) into its canonical form."""
-    stripped = text.strip()
+    stripped = canonical_input(text).strip()
     if not stripped:
         raise InvalidArxivIdError(text, _("no arXiv id was given"))
     if len(stripped) > MAX_INPUT_LENGTH:
@@ -70,7 +71,7 @@ _FIND_RE = re.compile(
 
 def find_arxiv_id(text: str) -> ArxivId | None:
     """The first arXiv id or arxiv.org link anywhere in a message (e.g. "see arxiv.org/abs/2402.01349!")."""
-    for match in _FIND_RE.finditer(text):
+    for match in _FIND_RE.finditer(canonical_input(text)):
         version = int(match["version"]) if match["version"] else None
         if match["new"]:
             return ArxivId(match["new"], version)

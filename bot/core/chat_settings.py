@@ -10,6 +10,7 @@ from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from bot.core.i18n import _
+from bot.core.text import canonical_input, shorten
 
 _ISO_639_1_CODES = """
 aa ab ae af ak am an ar as av ay az ba be bg bh bi bm bn bo br bs ca ce ch co cr cs cu cv cy da
@@ -29,6 +30,11 @@ DEFAULT_MAX_PAPERS = 10
 
 _TIME = re.compile(r"^(\d{1,2})[:.h](\d{2})$")
 _OFFSET = re.compile(r"^(?:UTC|GMT)?\s*([+-])\s*(\d{1,2})(?::?(\d{2}))?$", re.IGNORECASE)
+
+
+def _shown(text: str) -> str:
+    """A value echoed in an error: on one line, and short however much was pasted."""
+    return repr(shorten(" ".join(text.split()), 40))
 
 
 class SettingError(ValueError):
@@ -53,9 +59,7 @@ def parse_language(text: str) -> str:
     code = text.strip().lower().replace("_", "-").split("-")[0]
     if code not in ISO_639_1:
         raise SettingError(
-            _("{value} is not an ISO 639-1 language code — try en, zh, de or es").format(
-                value=repr(text.strip())
-            )
+            _("{value} is not an ISO 639-1 language code — try en, zh, de or es").format(value=_shown(text))
         )
     return code
 
@@ -65,9 +69,7 @@ def parse_time(text: str) -> str:
     match = _TIME.match(text.strip())
     if match is None or int(match.group(1)) > 23 or int(match.group(2)) > 59:
         raise SettingError(
-            _("{value} is not a time — use HH:MM on a 24-hour clock, e.g. 08:30").format(
-                value=repr(text.strip())
-            )
+            _("{value} is not a time — use HH:MM on a 24-hour clock, e.g. 08:30").format(value=_shown(text))
         )
     return f"{int(match.group(1)):02d}:{match.group(2)}"
 
@@ -105,7 +107,7 @@ def parse_timezone(text: str) -> str:
         if minutes not in {0, 15, 30, 45} or not -12 * 60 <= total <= 14 * 60:
             raise SettingError(
                 _("{value} is not a real UTC offset — offsets run from UTC-12 to UTC+14").format(
-                    value=repr(stripped)
+                    value=_shown(stripped)
                 )
             )
         return "UTC" if total == 0 else f"UTC{sign}{hours:02d}:{minutes:02d}"
@@ -113,7 +115,7 @@ def parse_timezone(text: str) -> str:
     if name is None:
         raise SettingError(
             _("{value} is not a time zone — use a name like Asia/Shanghai or an offset like UTC+8").format(
-                value=repr(stripped)
+                value=_shown(stripped)
             )
         )
     return name
@@ -129,17 +131,19 @@ def tzinfo_for(name: str) -> tzinfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise SettingError(_("unknown time zone {value}").format(value=repr(name))) from exc
+        raise SettingError(_("unknown time zone {value}").format(value=_shown(name))) from exc
 
 
 def parse_max_papers(text: str) -> str:
     """A whole number of papers per digest, from 1 to 50."""
     low, high = MAX_PAPERS_RANGE
     stripped = text.strip()
-    if not stripped.isdigit() or not low <= int(stripped) <= high:
+    # At most three ASCII digits before int(): "²" is a digit to str.isdigit, and int() of thousands of
+    # digits raises rather than answering.
+    if re.fullmatch(r"[0-9]{1,3}", stripped) is None or not low <= int(stripped) <= high:
         raise SettingError(
             _("{value} is not a number of papers from {low} to {high}, e.g. 20").format(
-                value=repr(stripped), low=low, high=high
+                value=_shown(stripped), low=low, high=high
             )
         )
     return str(int(stripped))
@@ -149,9 +153,7 @@ def parse_style(text: str) -> str:
     """`cards` (a card per paper) or `compact` (a table of one-line TL;DRs)."""
     style = text.strip().lower()
     if style not in STYLES:
-        raise SettingError(
-            _("{value} is not a style — use cards or compact").format(value=repr(text.strip()))
-        )
+        raise SettingError(_("{value} is not a style — use cards or compact").format(value=_shown(text)))
     return style
 
 
@@ -166,7 +168,7 @@ def parse_min_score(text: str) -> str:
         return MIN_SCORE_OFF
     if re.fullmatch(r"(?:0?\.\d{1,2}|1(?:\.0{1,2})?)", stripped) is None or not 0 < float(stripped) <= 1:
         raise SettingError(
-            _("{value} is not a score from 0.01 to 1 — try 0.2, or off").format(value=repr(text.strip()))
+            _("{value} is not a score from 0.01 to 1 — try 0.2, or off").format(value=_shown(text))
         )
     return f"{float(stripped):.2f}"
 
@@ -191,14 +193,19 @@ PARSERS = {
 }
 
 
+def setting_name(key: str) -> str:
+    """A typed setting key in its canonical spelling (`Max-Papers` → `max_papers`), known or not."""
+    return canonical_input(key).strip().lower().replace("-", "_")
+
+
 def parse_setting(key: str, value: str) -> tuple[str, str]:
     """Validate `/settings <key> <value>`; returns (key, canonical value) or raises SettingError."""
-    name = key.strip().lower().replace("-", "_")
+    name, value = setting_name(key), canonical_input(value)
     parser = PARSERS.get(name)
     if parser is None:
         raise SettingError(
             _("there is no setting {key} — the settings are {keys}").format(
-                key=repr(key.strip()), keys=", ".join(SETTING_KEYS)
+                key=_shown(key), keys=", ".join(SETTING_KEYS)
             )
         )
     if not value.strip():

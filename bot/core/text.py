@@ -1,6 +1,26 @@
-"""Small text helpers shared by summarizers and renderers."""
+"""Small text helpers shared by parsers, summarizers and renderers."""
 
 from __future__ import annotations
+
+import unicodedata
+
+
+def canonical_input(text: str) -> str:
+    """What a user typed, in the form every parser reads: NFKC, and every decimal digit as ASCII.
+
+    Full-width letters and other scripts' digits are then read as if typed on a Latin keyboard:
+    full-width `cs.CL` is `cs.CL`, Arabic-Indic `08:30` is `08:30`, a superscript 2 is 2.
+    """
+    normal = unicodedata.normalize("NFKC", text)
+    if normal.isascii():
+        return normal
+    # NFKC leaves Arabic-Indic, Devanagari and other decimal digits alone; arXiv ids and times need ASCII.
+    return "".join(_ascii_digit(ch) for ch in normal)
+
+
+def _ascii_digit(ch: str) -> str:
+    digit = unicodedata.decimal(ch, None)
+    return ch if digit is None else str(digit)
 
 
 def utf16_length(text: str) -> int:

@@ -210,8 +210,11 @@ class FakeTelegram(LocalServer):
         await self.push_update({kind: message})
         return message_id
 
-    async def push_button(self, chat_id: int, user_id: int, message_id: int, data: str) -> None:
-        """Queue a callback query: `user_id` pressed a button with `data` under the bot's message."""
+    async def push_button(
+        self, chat_id: int, user_id: int, message_id: int, data: str, *, stale: bool = False
+    ) -> None:
+        """Queue a callback query: `user_id` pressed a button with `data` under the bot's message
+        (`stale`: one Telegram no longer accepts an answer to, e.g. delivered after a long outage)."""
         chat = self.chats[chat_id]
         sent = next(m for m in self.sent if m.message_id == message_id)
         message: dict[str, Any] = {
@@ -224,7 +227,7 @@ class FakeTelegram(LocalServer):
         if sent.params.get("reply_markup"):  # Telegram sends the pressed message's keyboard along
             message["reply_markup"] = sent.params["reply_markup"]
         query = {
-            "id": f"cq{next(self._update_ids)}",
+            "id": f"{'old' if stale else 'cq'}{next(self._update_ids)}",
             "from": self._user_json(user_id),
             "chat_instance": str(chat_id),
             "data": data,

@@ -14,7 +14,7 @@ from typing import Literal
 from bot.app.composition import Pipeline, Services, build_pipeline, command_services
 from bot.core.delivery import DigestHeader, DigestMessage, Mode, Outcome, Sent
 from bot.core.models import Card, CardsReply, ChatKind, ChatRef, Reply, TextReply, UserRef
-from handlers import PRIVATE_TEXT, CommandContext, CommandServices, registry
+from handlers import PRIVATE_TEXT, UNKNOWN_COMMAND, CommandContext, CommandServices, registry
 from handlers.completions import Choice
 from handlers.context import AdminCheckError, ButtonAnswer
 from handlers.registry import button_for
@@ -127,9 +127,12 @@ class FakePlatform:
         if text.startswith("/"):
             name, _, args = text[1:].partition(" ")
             command = registry.command(name.split("@")[0])
+            if command is None and kind != "private":
+                return None  # another bot's command
             if command is None:
-                return None
-            handler = command.handler
+                handler, args = UNKNOWN_COMMAND.handler, text
+            else:
+                handler = command.handler
         elif kind == "private":
             handler, args = PRIVATE_TEXT.handler, text
         else:

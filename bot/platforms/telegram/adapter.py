@@ -7,7 +7,7 @@ import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
-from telegram import BotCommand, Chat, ChatMember, Message, Update
+from telegram import BotCommand, CallbackQuery, Chat, ChatMember, Message, Update
 from telegram.error import TelegramError
 from telegram.ext import (
     AIORateLimiter,
@@ -27,9 +27,9 @@ from bot.core.languages import SOURCE_LANGUAGE
 from bot.core.models import ChatKind, ChatRef, UserRef
 from bot.platforms.base import Inbound
 from bot.platforms.telegram.messenger import TelegramMessenger, relabelled
-from handlers import COMMANDS, PRIVATE_TEXT, CommandContext
+from handlers import COMMANDS, PRIVATE_TEXT, UNKNOWN_COMMAND, CommandContext
 from handlers.context import AdminCheckError
-from handlers.failures import sorry
+from handlers.failures import UNKNOWN_BUTTON, notice, sorry
 from handlers.registry import Handler, button_for
 from handlers.replies import ReplySender
 
@@ -53,6 +53,15 @@ def chat_kind(chat_type: str) -> ChatKind:
 
 def _ref(chat_id: int) -> ChatRef:
     return ChatRef("telegram", chat_id)
+
+
+async def _toast(query: CallbackQuery, text: str) -> None:
+    """Answer a button press with a short notice; a press too old to answer is only logged (the action
+    it asked for still happened, and the chat must not get a message about it)."""
+    try:
+        await query.answer(text[:200])
+    except TelegramError as exc:
+        log.info("Could not answer a button press: %s", exc)
 
 
 class TelegramAdapter:
@@ -83,6 +92,11 @@ class TelegramAdapter:
         app.add_handler(
             MessageHandler(private_text, self._runner(PRIVATE_TEXT.handler, slow=PRIVATE_TEXT.slow))
         )
+        # After every CommandHandler: only commands none of them took reach it (in groups they are left
+        # to other bots).
+        private_command = tg_filters.ChatType.PRIVATE & tg_filters.COMMAND
+        unknown = self._runner(UNKNOWN_COMMAND.handler, slow=UNKNOWN_COMMAND.slow, whole=True)
+        app.add_handler(MessageHandler(private_command, unknown))
         app.add_handler(CallbackQueryHandler(self._on_button))
         app.add_handler(ChatMemberHandler(self._on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
         app.add_error_handler(self._on_error)
@@ -146,20 +160,20 @@ class TelegramAdapter:
             is_member=is_member,
         )
 
-    def _runner(self, handler: Handler, *, slow: bool) -> Any:
+    def _runner(self, handler: Handler, *, slow: bool, whole: bool = False) -> Any:
         async def callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-            await self._run(update, context, handler, slow=slow)
+            await self._run(update, context, handler, slow=slow, whole=whole)
 
         return callback
 
     async def _run(
-        self, update: Update, context: ContextTypes.DEFAULT_TYPE, handler: Handler, *, slow: bool
+        self, update: Update, context: ContextTypes.DEFAULT_TYPE, handler: Handler, *, slow: bool, whole: bool
     ) -> None:
         message = update.effective_message
         if message is None or message.text is None:
             return
         text = message.text
-        if text.startswith("/"):
+        if text.startswith("/") and not whole:  # `whole`: the handler reads the command name too
             parts = text.split(maxsplit=1)
             text = parts[1] if len(parts) > 1 else ""
         ctx = self.context(update, text, context.bot)
@@ -179,12 +193,17 @@ class TelegramAdapter:
             return
         ctx = self.context(update, "", context.bot)
         found = button_for(query.data)
-        if ctx is None or found is None:
-            await query.answer()
+        if ctx is None or found is None:  # forged, or from a release that had other buttons
+            await _toast(query, await notice(ctx, UNKNOWN_BUTTON))
             return
         entry, argument = found
-        answer = await entry.handler(ctx, argument)
-        await query.answer(answer.notice[:200])
+        try:
+            answer = await entry.handler(ctx, argument)
+        except Exception:  # a press is answered privately, never with a message into a group
+            log.exception("A button failed in chat %s", ctx.chat.key())
+            await _toast(query, (await sorry(ctx)).plain_text())
+            return
+        await _toast(query, answer.notice)
         markup = query.message.reply_markup if isinstance(query.message, Message) else None
         if answer.relabel and markup is not None and isinstance(query.message, Message):
             outcome = await self._messenger.edit_buttons(
@@ -223,6 +242,8 @@ class TelegramAdapter:
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         log.error("Unhandled error while processing an update", exc_info=context.error)
+        if isinstance(update, Update) and update.callback_query is not None:
+            return  # a press that failed was already answered (or can no longer be): no message in the chat
         if isinstance(update, Update) and update.effective_chat is not None:
             try:
                 ctx = self.context(update, "", context.bot)
