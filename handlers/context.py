@@ -16,8 +16,9 @@ from bot.store.feedback import Feedback
 from bot.store.ledger import Ledger
 from bot.store.limits import RateLimiter
 
-DigestNow = Callable[[ChatRef], Awaitable[int]]
-"""Plans an on-demand digest round for a chat; returns how many papers it planned."""
+DigestNow = Callable[[ChatRef], Awaitable[int | None]]
+"""Plans an on-demand digest round for a chat; returns how many papers it planned, or None when another
+process was planning the chat's round at that moment."""
 
 RestartDigests = Callable[[ChatRef], Awaitable[None]]
 """Makes a chat's digests start from now (after a pause: nothing announced meanwhile is caught up on)."""

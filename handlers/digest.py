@@ -8,6 +8,19 @@ from handlers.context import CommandContext
 from handlers.permissions import refusal
 
 
+async def _on_the_way(ctx: CommandContext) -> TextReply | None:
+    """That a digest is already on its way, when papers planned for the chat are not delivered yet."""
+    waiting = await ctx.services.ledger.on_the_way(ctx.chat)
+    if not waiting:
+        return None
+    template = ngettext(
+        "🗞 A digest is already on its way here with {count} paper; it arrives shortly.",
+        "🗞 A digest is already on its way here with {count} papers; they arrive shortly.",
+        waiting,
+    )
+    return TextReply.of(template.format(count=waiting))
+
+
 async def _obstacle(ctx: CommandContext) -> TextReply | None:
     """Why a digest cannot be made now, if anything stands in the way."""
     if (refused := await refusal(ctx)) is not None:
@@ -18,7 +31,9 @@ async def _obstacle(ctx: CommandContext) -> TextReply | None:
     state = await ctx.state()
     if state is not None and not state.active:
         return TextReply.error(_("I can't post here right now, so I can't send a digest."))
-    decision = await ctx.services.digest_limit.hit(ctx.chat.key())
+    if (waiting := await _on_the_way(ctx)) is not None:  # before the limit: asking again is free
+        return waiting
+    decision = await ctx.services.digest_limit.peek(ctx.chat.key())
     if not decision.allowed:
         limit, minutes = ctx.services.config.digest_per_hour, decision.retry_after // 60 + 1
         return TextReply.error(
@@ -34,6 +49,11 @@ async def digest(ctx: CommandContext) -> TextReply:
     if (obstacle := await _obstacle(ctx)) is not None:
         return obstacle
     planned = await ctx.services.digest_now(ctx.chat)
+    if planned is None:  # someone's /digest (or the daily round) is being planned this very moment
+        return TextReply.of(_("🗞 A digest for this chat is being prepared right now; it arrives shortly."))
+    await ctx.services.digest_limit.hit(ctx.chat.key())  # only rounds that were planned count
+    if planned == 0 and (waiting := await _on_the_way(ctx)) is not None:
+        return waiting  # planned by a /digest that was a moment quicker
     if planned == 0:
         return TextReply.of(
             _(

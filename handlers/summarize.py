@@ -86,7 +86,19 @@ async def summarize(ctx: CommandContext) -> Reply:
         card = await ctx.services.cards.card(arxiv_id.id, await ctx.language())
     except ArxivError as exc:
         return lookup_failure_reply(arxiv_id.id, exc)
-    return CardsReply((card,))
+    return CardsReply((card,), intro=version_note(arxiv_id.id, arxiv_id.version, card.version))
+
+
+def version_note(arxiv_id: str, asked: int | None, latest: int) -> TextReply | None:
+    """Which version the card is for, when another one was asked for (cards are of the latest version)."""
+    if asked is None or asked == latest:
+        return None
+    if asked > latest:
+        template = _("arXiv has no {asked} of {id}; its latest version is {latest}, and this card is for it.")
+    else:
+        template = _("This card is for the latest version of {id}, {latest} (you asked for {asked}).")
+    versions = {"asked": code(f"v{asked}"), "latest": code(f"v{latest}")}
+    return TextReply.of(*fill(template, id=code(arxiv_id), **versions))
 
 
 async def summarize_link(ctx: CommandContext) -> Reply | None:

@@ -67,6 +67,15 @@ async def test_hang_times_out(fake_arxiv: FakeArxiv) -> None:
     assert time.monotonic() - started < 5
 
 
+async def test_results_counted_but_not_sent_mean_arxiv_is_unavailable(fake_arxiv: FakeArxiv) -> None:
+    fake_arxiv.mode = "results_but_none"
+    with pytest.raises(ArxivUnavailableError, match="reported 1 result"):
+        await client(fake_arxiv).fetch("2402.01349")
+    fake_arxiv.mode = "ok"
+    with pytest.raises(PaperNotFoundError):  # a real "no such paper" has a total of 0
+        await client(fake_arxiv).fetch("2402.99999")
+
+
 async def test_unreachable_server() -> None:
     unreachable = ArxivClient("http://127.0.0.1:9/api/query", timeout=1)
     with pytest.raises(ArxivUnavailableError, match="cannot reach"):

@@ -49,7 +49,7 @@ from scheduler.config import DigestConfig, Pacing
 from scheduler.discovery import Discovery
 from scheduler.queue import DeliveryQueue
 from scheduler.relevance import Relevance
-from scheduler.rounds import RoundPlanner, RoundState
+from scheduler.rounds import PLANNED_ELSEWHERE, RoundPlanner, RoundState
 from scheduler.service import DigestScheduler
 from scheduler.worker import Deliverer
 
@@ -112,6 +112,7 @@ def build_summarizer(
         metrics=metrics,
         fulltext=fulltext,
         max_input_tokens=settings.llm_max_input_tokens,
+        card_timeout=settings.llm_card_timeout_seconds,
     )
 
 
@@ -161,6 +162,7 @@ def build_services(settings: Settings, redis: Redis | None = None) -> Services:
     )
     metrics = Metrics()
     budget = TokenBudget(redis, keys, settings.llm_daily_token_budget)
+    metrics.llm_budget.set(budget.limit)
     # A lane of its own: fetching full texts never delays the API or the feeds.
     html_gate, html_backoff = arxiv_lane(pacer, "arxiv_html", interval)
     html = HtmlClient(
@@ -313,11 +315,13 @@ class Pipeline:
         for messenger in self.messengers.values():
             await messenger.aclose()
 
-    async def digest_now(self, chat: ChatRef) -> int:
-        """Plan an on-demand round for one chat (/digest); returns how many papers it planned."""
+    async def digest_now(self, chat: ChatRef) -> int | None:
+        """Plan an on-demand round for one chat (/digest); returns how many papers it planned, or None
+        when another scheduler or /digest was planning the chat at that moment."""
         now = datetime.now(UTC)
         await self.planner.prefetch([chat], now)
-        return (await self.planner.plan(chat, now, forced=True)).planned
+        report = await self.planner.plan(chat, now, forced=True)
+        return None if report.skipped == PLANNED_ELSEWHERE else report.planned
 
     async def restart_digests(self, chat: ChatRef) -> None:
         """After /resume: the chat's digests start from now, with nothing from the pause caught up on."""

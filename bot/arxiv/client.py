@@ -98,6 +98,10 @@ class _ConfiguredClient(arxiv.Client):  # type: ignore[misc]
         feed = super()._parse_feed(url, first_page, _try_index)
         if feed.malformed:
             raise ArxivUnavailableError(f"arXiv sent an unreadable answer: {feed.error}")
+        if first_page and not feed.results and feed.header.total_results > 0:
+            # A known flake of arXiv's API: it counts results and sends none. Not "no such paper".
+            total = feed.header.total_results
+            raise ArxivUnavailableError(f"arXiv reported {total} result(s) but sent none")
         return feed
 
 

@@ -37,9 +37,9 @@ class Keys:
         return f"{key}:lock"
 
     # ----- limits, pacing, budget ----------------------------------------------------------------
-    def rate(self, action: str, who: str, window: int) -> str:
-        """A counter of `action` by `who` in one fixed time window."""
-        return f"{self.prefix}rate:{action}:{who}:{window}"
+    def rate(self, action: str, who: str) -> str:
+        """The times of `action` by `who` within the limit's sliding window."""
+        return f"{self.prefix}rate:{action}:{who}"
 
     def pace(self, name: str) -> str:
         """The next free slot (ms) of a pacing key such as `chat:telegram:1`, `group:…`, `global`."""

@@ -182,6 +182,16 @@ class Ledger:
                 known.add(paper)
         return known
 
+    async def on_the_way(self, chat: ChatRef, stale_after: float = STALE_PLAN_SECONDS) -> int:
+        """How many papers are planned or being sent to the chat right now (not those a dead planner left)."""
+        cutoff = self._clock() - stale_after
+        count = 0
+        async for _paper, raw in self._redis.hscan_iter(self.key(chat), count=500):
+            entry = Entry.parse(str(raw))
+            if entry.state == "inflight" or (entry.state == "planned" and entry.at >= cutoff):
+                count += 1
+        return count
+
     async def prune(self, chat: ChatRef, older_than: float) -> int:
         """Forget final entries older than `older_than` seconds (no source offers such papers again)."""
         cutoff = self._clock() - older_than

@@ -194,7 +194,7 @@ class FakeArxiv(LocalServer):
     """
 
     papers: dict[str, FakePaper] = field(default_factory=lambda: {p.arxiv_id: p for p in ALL_PAPERS})
-    mode: str = "ok"
+    mode: str = "ok"  # the API: ok, 503, 429, hang, garbage or results_but_none
     rss_mode: str = "ok"
     requests: list[dict[str, str]] = field(default_factory=list)
     rss_requests: list[str] = field(default_factory=list)
@@ -344,6 +344,9 @@ class FakeArxiv(LocalServer):
         if self.mode == "garbage":
             return web.Response(text="<html><body>Rate exceeded.</body>", content_type="text/html")
         query = request.query_string
+        if self.mode == "results_but_none":  # arXiv's known flake: a total of results, and no entries
+            body = ATOM_HEAD.format(query=escape(query), total=1, start=0, per_page=0) + "</feed>\n"
+            return web.Response(text=body, content_type="application/atom+xml")
         if request.query.get("search_query"):
             return self._search(query, request.query["search_query"], request)
         ids = [i for i in request.query.get("id_list", "").split(",") if i]
