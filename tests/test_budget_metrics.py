@@ -32,6 +32,21 @@ async def test_spent_budget_gives_labelled_extractive_cards(
     assert await redis.get(key) == "1400"
 
 
+async def test_an_explicit_zero_budget_is_unlimited_and_still_counted(
+    llm_settings: SettingsFactory, redis: Redis, fake_llm: FakeOpenAI
+) -> None:
+    services = build_services(llm_settings(llm_daily_token_budget=0))
+    try:
+        cards = [await services.cards.card(i, "en") for i in ("2402.01349", "2502.14816", "hep-th/9901001")]
+        assert services.metrics.registry.get_sample_value("arxivbot_llm_daily_token_budget") == 0
+        assert services.metrics.registry.get_sample_value("arxivbot_llm_tokens_today") == 2100
+    finally:
+        await services.aclose()
+    assert not any(card.extractive for card in cards)
+    (key,) = await redis.keys("arxivbot:llm:tokens:*")
+    assert await redis.get(key) == "2100"
+
+
 def scrape(url: str) -> str:
     """GET a metrics page (blocking; run in a thread)."""
     with urllib.request.urlopen(url, timeout=5) as response:
@@ -48,5 +63,7 @@ async def test_metrics_are_served(llm_settings: SettingsFactory, redis: Redis, f
     finally:
         await services.aclose()
     assert "arxivbot_llm_calls_total 1.0" in text
+    assert "arxivbot_llm_daily_token_budget 2e+06" in text  # the default for new installs
+    assert "arxivbot_llm_tokens_today 700.0" in text
     assert 'arxivbot_llm_tokens_total{kind="prompt"} 500.0' in text
     assert "arxivbot_messages_total" in text

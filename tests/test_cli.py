@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
 import sys
 
 import pytest
@@ -120,6 +121,39 @@ async def test_bad_configuration_is_explained() -> None:
     assert code == 2
     assert "DIGEST_TIME:" in err
     assert "REDIS_URL:" in err
+
+
+async def test_configuration_errors_never_echo_passwords() -> None:
+    code, _, err = await run_cli(
+        "summarize",
+        "2402.01349",
+        REDIS_URL="http://admin:hunter2@redis.internal:6379/0",
+        OPENAI_BASE_URL="ftp://llm:s3cret-pw@llm.internal/v1?api_key=sk-live-123",
+    )
+    assert code == 2
+    assert "REDIS_URL: expected redis://host:port/db" in err
+    assert "http://admin:***@redis.internal:6379/0" in err
+    assert "ftp://llm:***@llm.internal/v1?api_key=***" in err
+    for secret in ("hunter2", "s3cret-pw", "sk-live-123"):
+        assert secret not in err
+
+
+async def test_deliver_now_with_redis_down_says_so_in_one_line() -> None:
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    code, out, err = await run_cli(
+        "deliver",
+        "--now",
+        REDIS_URL=f"redis://:hunter2@127.0.0.1:{port}/0",
+        TELEGRAM_BOT_TOKEN="123:abc",
+        TELEGRAM_API_URL="http://127.0.0.1:9/bot",
+    )
+    assert (code, out) == (3, "")  # its own code: 1 is arXiv, 2 bad input or configuration
+    (line,) = err.strip().splitlines()  # no traceback
+    assert line.startswith(f"error: cannot reach Redis at redis://:***@127.0.0.1:{port}/0 (Error 111")
+    assert line.endswith("; check REDIS_URL")
+    assert "hunter2" not in err
 
 
 async def test_arxiv_errors_exit_1(fake_arxiv: FakeArxiv) -> None:

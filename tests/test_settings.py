@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.app.settings import ConfigError, Settings, load_settings
+from bot.app.settings import ConfigError, Settings, load_settings, mask_credentials
 from bot.core.chat_settings import parse_setting
 from bot.platforms.discord.permissions import INVITE_PERMISSIONS, missing_to_post
 
@@ -151,3 +151,22 @@ def test_arxiv_user_agent(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ARXIV_USER_AGENT", "bad\u0007agent")
     with pytest.raises(ConfigError, match="ARXIV_USER_AGENT: expected one printable line"):
         load_settings()
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("redis://:pw@h:6379/0", "redis://:***@h:6379/0"),
+        ("rediss://user:p%40ss@h/1", "rediss://user:***@h/1"),
+        ("https://llm.example/v1?api_key=sk-1&x=2", "https://llm.example/v1?api_key=***&x=2"),
+        ("redis://h:6379/0", "redis://h:6379/0"),  # no password: nothing to hide
+        ("got 'http://u:pw@a' and 'http://v:pw2@b'", "got 'http://u:***@a' and 'http://v:***@b'"),
+    ],
+)
+def test_credentials_in_urls_are_masked(text: str, masked: str) -> None:
+    assert mask_credentials(text) == masked
+
+
+def test_url_passwords_are_secrets_for_the_log_filter() -> None:
+    settings = load_settings(redis_url="redis://:hunter2@h:6379/0", openai_base_url="https://u:llm-pw@x/v1")
+    assert {"hunter2", "llm-pw"} <= set(settings.secrets())

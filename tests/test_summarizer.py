@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import json
+import time
+from dataclasses import replace
 
 import pytest
 
 from bot.app.composition import build_summarizer
 from bot.arxiv.client import paper_from_result
+from bot.cards.build import build_card
 from bot.core.models import EXTRACTIVE_MODEL, Paper
+from bot.platforms.telegram.html import render_cards
 from bot.summaries import ExtractiveSummarizer, LlmSummarizer
 from bot.summaries.extractive import split_sentences
 from bot.summaries.prompt import build_messages
 from tests.conftest import SettingsFactory
 from tests.fakes.openai_api import FakeOpenAI
 from tests.fakes.papers import INJECTION, LOSA, MCQA, FakePaper
+from tests.fakes.telegram_entities import parse_html
 
 
 def to_paper(fake: FakePaper) -> Paper:
@@ -79,6 +84,35 @@ async def test_failures_fall_back_to_labelled_extractive(
     assert summary.fallback_reason is not None
     assert reason in summary.fallback_reason
     assert summary.tldr.startswith("This study first investigates the limitations of MCQA")
+
+
+async def test_a_hanging_model_holds_a_card_no_longer_than_the_card_timeout(
+    llm_settings: SettingsFactory, fake_llm: FakeOpenAI
+) -> None:
+    fake_llm.mode = "timeout"  # every request hangs past the client's timeout
+    settings = llm_settings(llm_timeout_seconds=1, llm_max_retries=3, llm_card_timeout_seconds=1.5)
+    llm = build_summarizer(settings)
+    started = time.monotonic()
+    summary = await llm.summarize(to_paper(MCQA), "en")
+    took = time.monotonic() - started
+    assert summary.fallback_reason == "the language model took too long"
+    assert summary.extractive
+    assert took < 3  # four attempts of 1 s each, with back-offs, would take over 4 s
+    assert len(fake_llm.requests) <= 2  # given up during the first retry at the latest
+
+
+async def test_a_paper_without_an_abstract_is_never_sent_to_the_model(
+    llm_settings: SettingsFactory, fake_llm: FakeOpenAI
+) -> None:
+    paper = replace(to_paper(MCQA), abstract="  ")
+    summary = await summarizer(llm_settings).summarize(paper, "en")
+    assert fake_llm.requests == []
+    assert summary.extractive
+    assert summary.fallback_reason == "arXiv lists no abstract for it"
+    assert (summary.tldr, summary.summary, summary.takeaways) == (paper.title, "", ())
+    card = build_card(paper, summary)  # and the card renders within Telegram's rules
+    for message in render_cards((card,), None):
+        parse_html(message)
 
 
 async def test_schema_requires_translation(llm_settings: SettingsFactory, fake_llm: FakeOpenAI) -> None:

@@ -12,9 +12,12 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
 from bot.app.composition import Services, build_platforms, build_services
 from bot.app.logs import setup_logging
-from bot.app.settings import ConfigError, Settings, load_settings
+from bot.app.settings import ConfigError, Settings, load_settings, mask_credentials
 from bot.arxiv.client import ArxivError
 from bot.cards import markdown, plain
 from bot.core.arxiv_ids import EXAMPLE_ID, InvalidArxivIdError, parse_arxiv_id
@@ -28,7 +31,7 @@ from handlers.summarize import invalid_id_reply, lookup_failure_reply
 
 log = logging.getLogger("bot")
 
-EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_STORE = 0, 1, 2, 3
 FORMATS = ("text", "markdown", "telegram-html", "json")
 FORMAT_ALIASES = {"html": "telegram-html"}  # the old name of telegram-html, kept for scripts
 ROLES = ("all", "bot", "scheduler", "worker")
@@ -220,6 +223,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "summarize":
             return asyncio.run(summarize_command(settings, args.paper, language, args.format))
         return asyncio.run(digest_command(settings, args.topic, language, args.limit, args.format))
-    if args.command == "deliver":
-        return asyncio.run(deliver_command(settings))
-    return asyncio.run(run_command(settings, args.role))
+    return _with_store(settings, args)
+
+
+def _with_store(settings: Settings, args: argparse.Namespace) -> int:
+    """`deliver` or `run`; Redis out of reach is one line and its own exit code, not a traceback."""
+    try:
+        if args.command == "deliver":
+            return asyncio.run(deliver_command(settings))
+        return asyncio.run(run_command(settings, args.role))
+    except (RedisConnectionError, RedisTimeoutError) as exc:  # the store, not arXiv (exit 1) or input (2)
+        where = mask_credentials(settings.redis_url or "the embedded store")
+        reason = mask_credentials(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+        print(f"error: cannot reach Redis at {where} ({reason}); check REDIS_URL", file=sys.stderr)
+        return EXIT_STORE

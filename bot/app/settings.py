@@ -24,6 +24,9 @@ def _chat_setting(parse: Callable[[str], str], value: str) -> str:
         raise ValueError(str(exc)) from None
 
 
+DEFAULT_DAILY_TOKEN_BUDGET = 2_000_000
+
+
 class Settings(BaseSettings):
     """All runtime configuration; validated once at start."""
 
@@ -52,6 +55,7 @@ class Settings(BaseSettings):
     llm_model: str = "gpt-4o-mini"
     llm_timeout_seconds: float = Field(default=45.0, gt=0, le=120)
     llm_max_retries: int = Field(default=2, ge=0, le=10)
+    llm_card_timeout_seconds: float = Field(default=90.0, gt=0, le=600)
     llm_max_concurrency: int = Field(default=4, ge=1, le=64)
     embedding_model: str | None = None
     embedding_base_url: str | None = None
@@ -68,7 +72,8 @@ class Settings(BaseSettings):
     digest_time: str = "09:00"
     digest_timezone: str = "UTC"
 
-    llm_daily_token_budget: int = Field(default=0, ge=0)
+    # About 1,800 cards a day at ~1,100 tokens each; 0 set explicitly means no limit.
+    llm_daily_token_budget: int = Field(default=DEFAULT_DAILY_TOKEN_BUDGET, ge=0)
     llm_max_input_tokens: int = Field(default=6000, ge=1000, le=200_000)
 
     delivery_global_rate: float = Field(default=25.0, ge=0, le=1000)
@@ -196,7 +201,31 @@ class Settings(BaseSettings):
     def secrets(self) -> list[str]:
         """Every secret value, so log filters can redact them."""
         found = [self.telegram_bot_token, self.discord_bot_token, self.openai_api_key]
-        return [s.get_secret_value() for s in found if s is not None and s.get_secret_value()]
+        tokens = [s.get_secret_value() for s in found if s is not None and s.get_secret_value()]
+        return tokens + url_passwords(self.redis_url, self.openai_base_url, self.embedding_base_url)
+
+
+_USERINFO = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://)(?P<user>[^/@\s:]*)(?::[^/@\s]*)?@", re.IGNORECASE)
+_SECRET_QUERY = re.compile(
+    r"(?P<name>[?&](?:password|passwd|pass|token|key|api_key|apikey|secret)=)[^&\s'\"]*", re.IGNORECASE
+)
+
+
+def mask_credentials(text: str) -> str:
+    """Text with the password of every URL in it (`redis://:pw@host`, `https://u:pw@host`) and secret
+    query parameters replaced by `***`: for error messages and logs."""
+    masked = _USERINFO.sub(lambda m: f"{m['scheme']}{m['user']}{':***' if ':' in m[0] else ''}@", text)
+    return _SECRET_QUERY.sub(lambda m: f"{m['name']}***", masked)
+
+
+def url_passwords(*urls: str | None) -> list[str]:
+    """The passwords inside URLs, so log filters can redact them wherever they appear."""
+    found = []
+    for url in urls:
+        match = re.match(r"[a-z][a-z0-9+.-]*://[^/@\s:]*:(?P<password>[^/@\s]+)@", url or "", re.IGNORECASE)
+        if match:
+            found.append(match["password"])
+    return found
 
 
 class ConfigError(Exception):
@@ -211,6 +240,6 @@ def load_settings(**overrides: object) -> Settings:
         lines = []
         for error in exc.errors():
             name = "_".join(str(part) for part in error["loc"]).upper() or "?"
-            message = str(error["msg"]).removeprefix("Value error, ")
+            message = mask_credentials(str(error["msg"]).removeprefix("Value error, "))
             lines.append(f"  {name}: {message}")
         raise ConfigError("Invalid configuration:\n" + "\n".join(lines)) from None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from prometheus_client import CollectorRegistry, Counter, start_http_server
+from prometheus_client import CollectorRegistry, Counter, Gauge, start_http_server
 
 
 @dataclass
@@ -70,6 +70,17 @@ class Metrics:
             "arxivbot_bad_chat_records",
             "Chats skipped because their stored data could not be used, by stage (schedule, plan)",
             ["stage"],
+            registry=r,
+        )
+
+        self.llm_budget = Gauge(
+            "arxivbot_llm_daily_token_budget",
+            "LLM_DAILY_TOKEN_BUDGET: tokens the model may use per UTC day (0: no limit)",
+            registry=r,
+        )
+        self.llm_tokens_today = Gauge(
+            "arxivbot_llm_tokens_today",
+            "Tokens all processes spent on the model this UTC day, as of this process's last request",
             registry=r,
         )
 

@@ -38,8 +38,8 @@ class TokenBudget(Protocol):
         """True once today's tokens reached the limit."""
         ...
 
-    async def spend(self, tokens: int) -> None:
-        """Record tokens used."""
+    async def spend(self, tokens: int) -> int:
+        """Record tokens used; returns the day's total so far (every process's)."""
         ...
 
     async def remaining(self) -> int | None:

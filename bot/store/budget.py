@@ -36,12 +36,17 @@ class TokenBudget:
         used = await self._redis.get(self._key())
         return max(0, self._limit - int(used or 0))
 
-    async def spend(self, tokens: int) -> None:
-        """Record tokens used against a limit (the counter expires two days later)."""
-        if self._limit <= 0 or tokens <= 0:
-            return
+    @property
+    def limit(self) -> int:
+        """Tokens allowed per UTC day (0: no limit)."""
+        return self._limit
+
+    async def spend(self, tokens: int) -> int:
+        """Record tokens used today, also without a limit (the day's spend is a metric); returns the day's
+        total so far across every process (the counter expires two days later)."""
         key = self._key()
         async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.incrby(key, tokens)
+            pipe.incrby(key, max(0, tokens))
             pipe.expire(key, 2 * 86400)
-            await pipe.execute()
+            total, _ = await pipe.execute()
+        return int(total)

@@ -51,7 +51,16 @@ class ExtractiveSummarizer:
 
     def build(self, paper: Paper, language: str, fallback_reason: str | None = None) -> Summary:
         """Synchronous core, also used as the fallback when a model fails."""
-        sentences = split_sentences(paper.abstract) or [paper.title]
+        if not paper.abstract.strip():  # a title-only card: nothing is repeated to fill the sections
+            return Summary(
+                tldr=shorten(paper.title, MAX_TLDR),
+                summary="",
+                takeaways=(),
+                language=language,
+                model=EXTRACTIVE_MODEL,
+                fallback_reason=fallback_reason,
+            )
+        sentences = split_sentences(paper.abstract)
         # The TL;DR is the sentence that says what the paper does; the summary is the context around it.
         lead = next((s for s in sentences if _CONTRIBUTION.search(s)), sentences[0])
         rest = [s for s in sentences if s is not lead]

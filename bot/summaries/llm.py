@@ -60,8 +60,10 @@ class LlmSummarizer:
         metrics: Metrics | None = None,
         fulltext: FullTextSource | None = None,
         max_input_tokens: int = DEFAULT_MAX_INPUT_TOKENS,
+        card_timeout: float | None = None,
     ) -> None:
         self._client = client
+        self._card_timeout = card_timeout
         self._fulltext = fulltext
         self._max_input = max_input_tokens
         self._model = model
@@ -81,6 +83,8 @@ class LlmSummarizer:
 
     async def summarize(self, paper: Paper, language: str) -> Summary:
         """Summarize with the model, falling back to the abstract's sentences on any failure."""
+        if not paper.abstract.strip():  # nothing to read but a title: the model would only make things up
+            return self._fallback.build(paper, language, fallback_reason=N_("arXiv lists no abstract for it"))
         if self._budget is not None and await self._budget.exhausted():
             return self._fallback.build(
                 paper, language, fallback_reason=N_("the daily language-model budget is spent")
@@ -88,11 +92,20 @@ class LlmSummarizer:
         document = await self._document(paper)
         try:
             async with self._slots:
-                return await self._ask(paper, language, document)
+                return await self._ask_in_time(paper, language, document)
         except LlmFailureError as exc:
             log.warning("LLM summary of %s failed (%s); using extractive fallback", paper.arxiv_id, exc)
             summary = self._fallback.build(paper, language, fallback_reason=str(exc))
             return _with_figure(summary, document, None)
+
+    async def _ask_in_time(self, paper: Paper, language: str, document: FullTextResult) -> Summary:
+        """`_ask` within LLM_CARD_TIMEOUT_SECONDS in all: the client's timeout and retries bound each
+        request, this bounds the card (retries, back-offs and a follow-up request together)."""
+        try:
+            async with asyncio.timeout(self._card_timeout):
+                return await self._ask(paper, language, document)
+        except TimeoutError as exc:
+            raise LlmFailureError(N_("the language model took too long")) from exc
 
     async def _document(self, paper: Paper) -> FullTextResult:
         """The full text to read, unless there is none or the day's budget cannot afford it."""
@@ -125,7 +138,9 @@ class LlmSummarizer:
             self._metrics.llm_tokens.labels("prompt").inc(prompt)
             self._metrics.llm_tokens.labels("completion").inc(completion)
         if self._budget is not None:
-            await self._budget.spend(prompt + completion)
+            today = await self._budget.spend(prompt + completion)
+            if self._metrics is not None:
+                self._metrics.llm_tokens_today.set(today)
 
     async def _call(self, messages: list[ChatCompletionMessageParam], language: str) -> tuple[str, CardText]:
         """One request; the raw answer and its validated card text, or LlmFailureError."""
