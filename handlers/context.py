@@ -41,6 +41,15 @@ class CommandConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class RefusalLimits:
+    """How often a group hears "only admins can…": once per member per `member` window, and at most
+    `chat`'s limit a minute in all; refusals beyond either are muted."""
+
+    member: RateLimiter
+    chat: RateLimiter
+
+
+@dataclass(frozen=True, slots=True)
 class CommandServices:
     """Exactly what handlers use, built complete by the composition root."""
 
@@ -54,6 +63,7 @@ class CommandServices:
     feedback: Feedback
     papers: PaperSource
     ledger: Ledger
+    refusals: RefusalLimits
 
 
 @dataclass(frozen=True, slots=True)

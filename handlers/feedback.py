@@ -127,7 +127,7 @@ async def likes_reply(ctx: CommandContext) -> TextReply:
 
 async def remove_seed_button(ctx: CommandContext, paper_id: str) -> ButtonAnswer:
     """A pressed remove button on /likes."""
-    if (refused := await refusal(ctx)) is not None:
+    if (refused := await refusal(ctx, toast=True)) is not None:
         return ButtonAnswer(refused.plain_text())
     removed = await ctx.services.feedback.remove_seed(ctx.chat, paper_id)
     notice = _("Removed {id}").format(id=paper_id) if removed else _("That paper was already removed.")

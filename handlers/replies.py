@@ -12,7 +12,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from bot.core.delivery import Messenger, Moved, Outcome, Retry, Sent
-from bot.core.models import ChatRef, Reply
+from bot.core.models import ChatRef, Reply, TextReply
 from bot.store.lifecycle import ChatLifecycle
 from bot.store.pacing import Pacer
 
@@ -38,7 +38,11 @@ class ReplySender:
         self._sleep = sleep
 
     async def send(self, chat: ChatRef, reply: Reply, reply_to: str | None = None) -> Outcome:
-        """Send the reply; returns the final outcome (a migrated group is followed once)."""
+        """Send the reply; returns the final outcome (a migrated group is followed once). A muted reply is
+        not sent: these replies are public, and it would only crowd out the ones a group waits for."""
+        if isinstance(reply, TextReply) and reply.muted:
+            log.debug("Muted reply to %s not sent", chat.key())
+            return Sent("")
         moved = False
         outcome: Outcome = Retry(0, "not sent yet")
         for _attempt in range(REPLY_ATTEMPTS):

@@ -202,7 +202,7 @@ async def topics_reply(ctx: CommandContext) -> TextReply:
 
 async def unsubscribe_button(ctx: CommandContext, token: str) -> ButtonAnswer:
     """A pressed unsubscribe button: a short notice, and the /topics message refreshed."""
-    if (refused := await refusal(ctx)) is not None:
+    if (refused := await refusal(ctx, toast=True)) is not None:
         return ButtonAnswer(refused.plain_text())
     for canonical in await ctx.services.chats.topics(ctx.chat):
         if topic_token(canonical) == token:

@@ -43,7 +43,7 @@ from bot.store.limits import RateLimiter
 from bot.store.pacing import Pacer
 from bot.summaries import ExtractiveSummarizer, LlmSummarizer, Summarizer
 from bot.summaries.service import SummaryService
-from handlers.context import CommandConfig, CommandServices
+from handlers.context import CommandConfig, CommandServices, RefusalLimits
 from scheduler.announcements import Announcements
 from scheduler.config import DigestConfig, Pacing
 from scheduler.discovery import Discovery
@@ -392,6 +392,10 @@ def command_config(settings: Settings) -> CommandConfig:
     )
 
 
+REFUSAL_MEMBER_WINDOW = 600  # a member is told "only admins" once in ten minutes
+REFUSALS_PER_CHAT_MINUTE = 3  # and a group hears it at most three times a minute, whoever asks
+
+
 def command_services(services: Services, pipeline: Pipeline) -> CommandServices:
     """What handlers use, complete."""
     return CommandServices(
@@ -405,6 +409,10 @@ def command_services(services: Services, pipeline: Pipeline) -> CommandServices:
         feedback=services.feedback,
         papers=services.papers,
         ledger=services.ledger,
+        refusals=RefusalLimits(
+            member=RateLimiter(services.redis, services.keys, "refusal", 1, window=REFUSAL_MEMBER_WINDOW),
+            chat=RateLimiter(services.redis, services.keys, "refusals", REFUSALS_PER_CHAT_MINUTE),
+        ),
     )
 
 

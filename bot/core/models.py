@@ -173,12 +173,15 @@ class TextReply:
     """A reply made of styled spans; paragraphs are separated by blank lines inside the spans.
 
     `personal` marks a reply only the person who asked needs to see (an error, a refusal, the settings);
-    platforms that can show a reply to one person only (Discord's ephemeral messages) do so.
+    platforms that can show a reply to one person only (Discord's ephemeral messages) do so. `muted`
+    marks one that platforms whose replies are public leave unsent (a refusal repeated in a busy group:
+    it would only crowd out the answers the group is waiting for).
     """
 
     spans: tuple[Span, ...]
     buttons: tuple[Button, ...] = ()
     personal: bool = False
+    muted: bool = False
 
     @classmethod
     def of(cls, *spans: Span | str, buttons: tuple[Button, ...] = (), personal: bool = False) -> TextReply:

@@ -123,6 +123,10 @@ class FakeTelegram(LocalServer):
     failures: list[Failure] = field(default_factory=list)
     answers: list[str] = field(default_factory=list)
     menus: dict[str, list[dict[str, str]]] = field(default_factory=dict)  # command menus by language_code
+    # Telegram allows a bot about 20 messages a minute in one group; 0 leaves it unenforced.
+    group_messages_per_minute: int = 0
+    rate_limited: list[int] = field(default_factory=list)  # chats that were answered 429 by that limit
+    _group_sends: dict[int, list[float]] = field(default_factory=dict)
     chaos: dict[str, float] = field(default_factory=dict)  # sendMessage failure kind -> probability
     injected: Counter[str] = field(default_factory=Counter)
     rng: random.Random = field(default_factory=lambda: random.Random(1234))
@@ -559,8 +563,20 @@ class FakeTelegram(LocalServer):
         self.actions.append((chat.id, str(action)))
         return True
 
+    def _check_group_rate(self, chat: Chat) -> None:
+        if not self.group_messages_per_minute or chat.type not in {"group", "supergroup"}:
+            return
+        now = time.monotonic()
+        recent = [t for t in self._group_sends.get(chat.id, []) if t > now - 60]
+        if len(recent) >= self.group_messages_per_minute:
+            self.rate_limited.append(chat.id)
+            wait = max(1, int(recent[0] + 60 - now) + 1)
+            raise ApiError(429, f"Too Many Requests: retry after {wait}", {"retry_after": wait})
+        self._group_sends[chat.id] = [*recent, now]
+
     async def _m_sendmessage(self, params: dict[str, Any]) -> Any:
         chat = self._chat_for_send(params)
+        self._check_group_rate(chat)
         visible = self._checked_text(params)
         text = params["text"]
         parse_mode = params.get("parse_mode")

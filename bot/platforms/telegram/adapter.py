@@ -80,7 +80,10 @@ class TelegramAdapter:
             ApplicationBuilder()
             .token(self._token)
             .base_url(self._api_url)
-            .rate_limiter(AIORateLimiter(max_retries=3))  # PTB's own calls: getChatMember, answers
+            # PTB's own calls (getChatMember, button answers) are not group messages: its default of 20 a
+            # minute per group would queue every admin check behind a crowd's (issue 12). Messages go
+            # through our messenger, which honours Telegram's 429s.
+            .rate_limiter(AIORateLimiter(max_retries=3, group_max_rate=0))
             .concurrent_updates(True)  # noqa: FBT003 - PTB's builder API
             .build()
         )
