@@ -51,9 +51,9 @@ async def digest(ctx: CommandContext) -> TextReply:
     planned = await ctx.services.digest_now(ctx.chat)
     if planned is None:  # someone's /digest (or the daily round) is being planned this very moment
         return TextReply.of(_("🗞 A digest for this chat is being prepared right now; it arrives shortly."))
-    await ctx.services.digest_limit.hit(ctx.chat.key())  # only rounds that were planned count
     if planned == 0 and (waiting := await _on_the_way(ctx)) is not None:
-        return waiting  # planned by a /digest that was a moment quicker
+        return waiting  # planned by a /digest that was a moment quicker: that one counts, not this
+    await ctx.services.digest_limit.hit(ctx.chat.key())  # only rounds this request planned count
     if planned == 0:
         return TextReply.of(
             _(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
 import pytest
 from redis.asyncio import Redis
@@ -31,8 +32,10 @@ async def test_cached_card_makes_no_new_calls(
     assert len(fake_arxiv.requests) == 1
     assert fake_arxiv.html_requests == ["2402.01349v2"]
     keys = sorted(await redis.keys("*"))
+    today = time.strftime("%Y%m%d", time.gmtime())
     assert keys == [
         "arxivbot:fulltext:2402.01349v2",
+        f"arxivbot:llm:tokens:{today}",  # the day's spend, counted under the default budget
         "arxivbot:paper:2402.01349",
         "arxivbot:summary:2402.01349:en:fake-model-1:p2",
     ]

@@ -299,6 +299,8 @@ async def test_summarize_a_link_in_someones_message(running: FakeDiscord) -> Non
     ((body, ephemeral),) = action.messages()
     assert not ephemeral
     assert body["embeds"][0]["url"] == "https://arxiv.org/abs/2402.01349"
+    note = r"This card is for the latest version of `2402.01349`, `v2` \(you asked for `v1`\)."
+    assert body["content"] == note
     nothing = await running.message_command("Summarize arXiv link", CHANNEL, MEMBER, "no papers here")
     assert "found no arXiv id or link in that message" in await reply_text(running, nothing)
     assert nothing.ephemeral

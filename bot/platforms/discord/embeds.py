@@ -243,6 +243,8 @@ def reply_payloads(reply: Reply) -> list[dict[str, Any]]:
         intro = reply_payloads(reply.intro) if reply.intro is not None else []
         cards = [card_embed(card) for card in reply.cards]
         bodies = [{"embeds": cards[i : i + 1], "allowed_mentions": NO_MENTIONS} for i in range(len(cards))]
+        if len(intro) == 1 and bodies:  # a one-line intro (e.g. which version) rides with the first card
+            return [{**intro[0], **bodies[0]}, *bodies[1:]]
         return intro + bodies
     assert isinstance(reply, TextReply)
     contents: list[str] = []
